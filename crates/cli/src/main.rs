@@ -1,0 +1,34 @@
+//! `statecraft`: the command-line entry point. Each subcommand lives in its own module; this
+//! file only parses arguments and dispatches.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod eval;
+
+#[derive(Parser)]
+#[command(name = "statecraft", version, about = "Amazon States Language workflows, run as a service you own")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a JSONata expression, a JSONPath or an intrinsic function call.
+    Eval(eval::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage = e.use_stderr();
+            let _ = e.print();
+            return if usage { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Eval(args) => eval::main(args),
+    }
+}

@@ -1,0 +1,58 @@
+//! The expression languages of the Amazon States Language in its JSONPath mode: JSONPath
+//! (`$.a.b[0]`, `$$.Execution.Id`, `$var.field`), reference paths (for `ResultPath`), the 18
+//! intrinsic functions (`States.Format(...)`), and payload templates (`Parameters`,
+//! `ResultSelector`, `ItemSelector`, JSONPath `Assign`: objects whose `.$` keys are evaluated).
+//!
+//! Pure: no I/O, no clock, no global randomness. Randomness (`States.UUID`, `States.MathRandom`)
+//! comes from the caller through [`Env`]. Errors carry the AWS error name ([`StatesError`]) and
+//! the cause text AWS reports, minus the "An error occurred while executing the state ..." prefix
+//! which the interpreter adds.
+//!
+//! JSONata lives in its own crate (`statecraft-jsonata`).
+
+pub mod error;
+pub mod intrinsic;
+pub mod jsonpath;
+pub mod template;
+
+pub use error::{EvalError, StatesError};
+pub use intrinsic::Call;
+pub use jsonpath::{Path, Root};
+pub use template::Template;
+
+use serde_json::Value;
+
+/// What an expression may read: the state's input (`$`), the context object (`$$`) and
+/// workflow variables (`$name`), plus the injected entropy source.
+pub struct Scope<'a> {
+    /// The effective input the expression is evaluated against (`$`).
+    pub input: &'a Value,
+    /// The context object (`$$`). Callers may pass `Value::Null` when the expression does not
+    /// use it (see [`Template::uses_context`], [`Call::uses_context`], [`Path::root`]).
+    pub context: &'a Value,
+    /// Workflow variables visible to this state.
+    pub variables: &'a dyn Variables,
+    /// Randomness for `States.UUID` and `States.MathRandom`.
+    pub env: &'a dyn Env,
+}
+
+/// Read access to workflow variables (`$name` in JSONPath).
+pub trait Variables {
+    fn get(&self, name: &str) -> Option<&Value>;
+}
+
+/// No variables at all.
+pub struct NoVariables;
+
+impl Variables for NoVariables {
+    fn get(&self, _name: &str) -> Option<&Value> {
+        None
+    }
+}
+
+/// Injected nondeterminism. Implementations use interior mutability (e.g. a `Cell` holding a
+/// seeded PRNG state), so a run under a fixed seed is reproducible.
+pub trait Env {
+    /// A uniformly distributed random 64-bit value.
+    fn random_u64(&self) -> u64;
+}

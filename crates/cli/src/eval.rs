@@ -209,7 +209,9 @@ fn eval_intrinsic(
     use statecraft_expr::{Call, Scope};
     let call = match Call::parse(src) {
         Ok(c) => c,
-        Err(e) => return Outcome::Error { code: "InvalidIntrinsic".into(), message: e.message, position: None },
+        Err(e) => {
+            return Outcome::Error { code: "InvalidIntrinsic".into(), message: e.message, position: None }
+        }
     };
     let null = Value::Null;
     let entropy = Entropy::from_time();

@@ -4,7 +4,10 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod env;
 mod eval;
+mod run;
+mod validate;
 
 #[derive(Parser)]
 #[command(name = "statecraft", version, about = "Amazon States Language workflows, run as a service you own")]
@@ -15,6 +18,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run one execution of a state machine to its end, in-process.
+    Run(run::Args),
+    /// Check a state machine definition, as ValidateStateMachineDefinition does.
+    Validate(validate::Args),
     /// Evaluate a JSONata expression, a JSONPath or an intrinsic function call.
     Eval(eval::Args),
 }
@@ -29,6 +36,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::Validate(args) => validate::main(args),
         Command::Eval(args) => eval::main(args),
     }
 }

@@ -1,0 +1,167 @@
+//! `statecraft run`: runs one execution to its end in-process and prints the outcome, as a
+//! readable trace or (`--json`) as `{"status", "output", "error", "cause", "history"}`.
+//! Exit code: 0 when the execution succeeded, 1 when it did not, 2 for bad input.
+
+use serde_json::{json, Map, Value};
+use statecraft_asl::{parse, MachineType};
+use statecraft_core::{Execution, ExecutionInfo, FixedEnv, Limits, Status};
+use statecraft_runtime::{run_to_end, Clock, MockConfig, MockResolver, Outcome};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The definition file (ASL JSON).
+    definition: PathBuf,
+    /// The execution input, as JSON text (default `{}`).
+    #[arg(long, conflicts_with = "input_file")]
+    input: Option<String>,
+    /// A file holding the execution input.
+    #[arg(long)]
+    input_file: Option<PathBuf>,
+    /// A Step Functions Local mock configuration file: Task results come from it.
+    #[arg(long)]
+    mock_config: Option<PathBuf>,
+    /// The test case of the mock file to use.
+    #[arg(long, requires = "mock_config")]
+    test_case: Option<String>,
+    /// The state machine's name (also selects it in the mock file).
+    #[arg(long)]
+    name: Option<String>,
+    /// `real` sleeps through Waits; `virtual` completes them at once, recording the times they
+    /// would have had.
+    #[arg(long, default_value = "real", value_parser = ["real", "virtual"])]
+    clock: String,
+    /// STANDARD or EXPRESS.
+    #[arg(long = "type", default_value = "STANDARD")]
+    machine_type: String,
+    /// Enforce AWS's 25,000-event history quota (off by default).
+    #[arg(long)]
+    history_quota: bool,
+    /// Print one JSON object instead of a trace.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn main(args: Args) -> ExitCode {
+    match run(&args) {
+        Ok(outcome) => {
+            print(&outcome, args.json);
+            if outcome.status == Status::Succeeded {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(msg) => {
+            if args.json {
+                println!("{}", json!({ "status": "ERROR", "message": msg }));
+            }
+            eprintln!("statecraft run: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn run(args: &Args) -> Result<Outcome, String> {
+    let machine_type = MachineType::parse(&args.machine_type).ok_or("--type must be STANDARD or EXPRESS")?;
+    let text = read(&args.definition)?;
+    let def = parse(&text, machine_type).into_result().map_err(|diags| {
+        let lines: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        format!("invalid definition {}:\n{}", args.definition.display(), lines.join("\n"))
+    })?;
+    let input: Value = match (&args.input, &args.input_file) {
+        (Some(s), _) => serde_json::from_str(s).map_err(|e| format!("--input is not JSON: {e}"))?,
+        (None, Some(p)) => {
+            serde_json::from_str(&read(p)?).map_err(|e| format!("{} is not JSON: {e}", p.display()))?
+        }
+        (None, None) => Value::Object(Map::new()),
+    };
+    let sm_name = args.name.clone().unwrap_or_else(|| {
+        args.definition
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "StateMachine".into())
+    });
+    let mocks = match &args.mock_config {
+        Some(p) => {
+            let doc: Value =
+                serde_json::from_str(&read(p)?).map_err(|e| format!("{} is not JSON: {e}", p.display()))?;
+            let case = args.test_case.as_deref().ok_or("--mock-config needs --test-case")?;
+            MockConfig::from_file(&doc, args.name.as_deref(), case).map_err(|e| e.to_string())?
+        }
+        None => MockConfig::default(),
+    };
+    let seed = crate::env::os_seed();
+    let start = crate::env::now_millis();
+    let exec_name = statecraft_core::ids::uuid(&FixedEnv::new(start, seed));
+    let (region, account) = ("us-east-1", "123456789012");
+    let sm_arn = format!("arn:aws:states:{region}:{account}:stateMachine:{sm_name}");
+    let info = ExecutionInfo {
+        execution_arn: format!("arn:aws:states:{region}:{account}:execution:{sm_name}:{exec_name}"),
+        name: exec_name,
+        state_machine_arn: sm_arn,
+        state_machine_name: sm_name,
+        role_arn: format!("arn:aws:iam::{account}:role/statecraft"),
+        region: region.into(),
+        account: account.into(),
+        start_time: start,
+        input,
+        redrive_count: 0,
+    };
+    let limits = Limits { max_history_events: args.history_quota.then_some(25_000), ..Limits::default() };
+    let exec = Execution::new(info, limits);
+    let mut resolver = MockResolver { mocks };
+    let outcome = if args.clock == "virtual" {
+        let env = FixedEnv::new(start, seed);
+        run_to_end(&def, exec, &mut resolver, Clock::Virtual(&env))
+    } else {
+        let env = crate::env::SystemEnv::new();
+        run_to_end(&def, exec, &mut resolver, Clock::Real(&env))
+    };
+    outcome.map_err(|e| e.to_string())
+}
+
+fn print(outcome: &Outcome, as_json: bool) {
+    if as_json {
+        let mut doc = Map::new();
+        doc.insert("status".into(), json!(outcome.status.as_str()));
+        if let Some(o) = &outcome.output {
+            doc.insert("output".into(), o.clone());
+        }
+        if let Some(e) = &outcome.error {
+            doc.insert("error".into(), json!(e));
+        }
+        if let Some(c) = &outcome.cause {
+            doc.insert("cause".into(), json!(c));
+        }
+        let history: Vec<Value> = outcome.history.iter().map(|e| e.to_aws_json(true)).collect();
+        doc.insert("history".into(), Value::Array(history));
+        println!("{}", Value::Object(doc));
+        return;
+    }
+    for e in &outcome.history {
+        let v = e.to_aws_json(true);
+        let details = v
+            .as_object()
+            .and_then(|m| m.iter().find(|(k, _)| k.ends_with("EventDetails")).map(|(_, d)| d.clone()));
+        let name = details.as_ref().and_then(|d| d.get("name")).and_then(Value::as_str).unwrap_or("");
+        println!("{:>4}  {:<28} {}", e.id, e.kind.type_name(), name);
+    }
+    println!("status: {}", outcome.status.as_str());
+    if let Some(o) = &outcome.output {
+        println!("output: {}", serde_json::to_string_pretty(o).unwrap_or_default());
+    }
+    if let Some(e) = &outcome.error {
+        println!("error: {e}");
+    }
+    if let Some(c) = &outcome.cause {
+        println!("cause: {c}");
+    }
+}

@@ -1,0 +1,606 @@
+//! The execution state and the transition function: [`Execution::apply`] takes an event and
+//! gives the effects to perform and the history events to record, mutating the execution.
+//!
+//! An execution is a set of *frames*: the top level, each Parallel branch and each Map
+//! iteration is a frame with its own current state. A frame runs synchronously from state to
+//! state until it blocks (on a task, a timer or its children) or ends; a chain of Pass and
+//! Choice states therefore costs one call. Every wait is identified by the frame's `seq`, so a
+//! duplicate or late event is recognised as stale and ignored: applying the same event twice
+//! changes nothing the second time.
+
+use crate::env::Env;
+use crate::event::{Effect, Event, TaskId, TimerId, TimerKind};
+use crate::history::{ErrorInfo, EventKind, HistoryEvent, TaskFamily};
+use crate::vars::Vars;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use statecraft_asl::{BlockId, Definition, Kind, StateRef};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Identity and input of an execution, fixed at start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionInfo {
+    pub execution_arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    pub region: String,
+    pub account: String,
+    /// Milliseconds since the epoch.
+    pub start_time: i64,
+    pub input: Value,
+    pub redrive_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// Interpreter settings that are not part of the definition.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Maximum size of a payload (state input/output, task result), in bytes. AWS: 256 KiB.
+    pub max_payload_bytes: usize,
+    /// Maximum number of history events; `None` = unlimited (AWS: 25,000).
+    pub max_history_events: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_payload_bytes: 256 * 1024, max_history_events: None }
+    }
+}
+
+/// A failure on its way through Retry and Catch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: String,
+    pub cause: Option<String>,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
+        Failure { error: error.into(), cause: Some(cause.into()) }
+    }
+
+    pub fn info(&self) -> ErrorInfo {
+        ErrorInfo { error: Some(self.error.clone()), cause: self.cause.clone() }
+    }
+}
+
+/// Where a child frame reports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentLink {
+    pub frame: u32,
+    pub index: u32,
+}
+
+/// One thread of control: the top level, a Parallel branch or a Map iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub parent: Option<ParentLink>,
+    pub block: u32,
+    /// Index of the current state in the block.
+    pub state: u32,
+    /// The current state's raw input.
+    pub input: Value,
+    pub entered_event_id: u64,
+    pub entered_time: i64,
+    /// The last event this frame recorded (its next event's `previousEventId`).
+    pub prev_event_id: u64,
+    /// Increases whenever the frame blocks; events must name the current value.
+    pub seq: u32,
+    /// Attempts used per retrier of the current state.
+    pub retry_counts: Vec<u32>,
+    pub blocked: Blocked,
+    pub vars: Vars,
+    /// Frames of a distributed Map run record no history in the parent execution.
+    pub silent: bool,
+}
+
+impl Frame {
+    pub fn state_ref(&self) -> StateRef {
+        StateRef { block: BlockId(self.block), index: self.state }
+    }
+
+    pub fn retry_count(&self) -> u32 {
+        self.retry_counts.iter().sum()
+    }
+}
+
+/// What a frame is waiting for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Blocked {
+    /// Not blocked.
+    Running,
+    /// A task is in flight.
+    Task(TaskWait),
+    /// A retry back-off is running.
+    Retry,
+    /// A Wait state is waiting.
+    Wait,
+    /// A Parallel or Map state is waiting for its children.
+    Children(Box<crate::states::fanout::Fanout>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskWait {
+    pub family: TaskFamily,
+    pub started: bool,
+    pub token: Option<String>,
+    pub heartbeat_seconds: Option<u64>,
+    /// Heartbeat timers are re-armed on every heartbeat: this numbers them.
+    pub heartbeat_seq: u32,
+}
+
+/// An execution: identity, status and the frames that are running.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    pub info: ExecutionInfo,
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub stop_time: Option<i64>,
+    pub frames: BTreeMap<u32, Frame>,
+    pub next_frame: u32,
+    pub next_event_id: u64,
+    pub limits: Limits,
+    /// How many times each task state (by block and index) has been invoked, retries included.
+    pub invocations: BTreeMap<String, u32>,
+}
+
+/// The result of one [`Execution::apply`]: what to do and what to record.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Step {
+    pub effects: Vec<Effect>,
+    pub history: Vec<HistoryEvent>,
+}
+
+/// The frame id used for execution-level timers.
+pub const EXECUTION_FRAME: u32 = u32::MAX;
+
+impl Execution {
+    /// A new execution, not yet started: apply [`Event::Started`] to start it.
+    pub fn new(info: ExecutionInfo, limits: Limits) -> Execution {
+        Execution {
+            info,
+            status: Status::Running,
+            output: None,
+            error: None,
+            cause: None,
+            stop_time: None,
+            frames: BTreeMap::new(),
+            next_frame: 0,
+            next_event_id: 1,
+            limits,
+            invocations: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.status != Status::Running
+    }
+
+    /// Applies one event. Never panics on a stale or unexpected event: it is ignored.
+    pub fn apply(&mut self, def: &Definition, event: Event, env: &dyn Env) -> Step {
+        let mut m = Machine { exec: self, def, env, out: Step::default(), work: VecDeque::new() };
+        m.handle(event);
+        m.drain();
+        m.out
+    }
+}
+
+/// Work queued while applying one event.
+pub(crate) enum Work {
+    /// Run the frame's current state from its beginning.
+    Enter(u32),
+    /// A child frame ended.
+    ChildDone { parent: ParentLink, outcome: Result<Value, Failure> },
+}
+
+/// The transition function's working set for one `apply`.
+pub(crate) struct Machine<'a> {
+    pub(crate) exec: &'a mut Execution,
+    pub(crate) def: &'a Definition,
+    pub(crate) env: &'a dyn Env,
+    pub(crate) out: Step,
+    pub(crate) work: VecDeque<Work>,
+}
+
+impl<'a> Machine<'a> {
+    fn handle(&mut self, event: Event) {
+        if self.exec.is_finished() {
+            return;
+        }
+        match event {
+            Event::Started => self.start(),
+            Event::TaskStarted { task, worker_name } => self.task_started(task, worker_name),
+            Event::TaskSubmitted { task, output } => self.task_submitted(task, output),
+            Event::TaskSucceeded { task, output } => self.task_succeeded(task, output),
+            Event::TaskFailed { task, error, cause } => self.task_failed(task, error, cause, false),
+            Event::TaskTimedOut { task, error, cause } => self.task_failed(task, error, cause, true),
+            Event::TaskHeartbeat { task } => self.task_heartbeat(task),
+            Event::TimerFired { timer } => self.timer_fired(timer),
+            Event::Stopped { error, cause } => self.stop(error, cause),
+        }
+    }
+
+    fn start(&mut self) {
+        if !self.exec.frames.is_empty() || self.exec.next_event_id > 1 {
+            return; // already started
+        }
+        let input = self.exec.info.input.clone();
+        self.emit_execution(EventKind::ExecutionStarted {
+            input: input.clone(),
+            role_arn: self.exec.info.role_arn.clone(),
+        });
+        if let Some(t) = self.def.timeout_seconds {
+            let timer =
+                TimerId { frame: EXECUTION_FRAME, seq: 0, kind: TimerKind::ExecutionTimeout, round: 0 };
+            self.out
+                .effects
+                .push(Effect::ScheduleTimer { timer, at: self.exec.info.start_time + t as i64 * 1000 });
+        }
+        // AWS records the first state's entry with previousEventId 0.
+        let id = self.new_frame(None, Definition::ROOT, input, Vars::default(), false, 0);
+        self.work.push_back(Work::Enter(id));
+    }
+
+    /// Creates a frame positioned at its block's start state.
+    pub(crate) fn new_frame(
+        &mut self,
+        parent: Option<ParentLink>,
+        block: BlockId,
+        input: Value,
+        vars: Vars,
+        silent: bool,
+        prev_event_id: u64,
+    ) -> u32 {
+        let id = self.exec.next_frame;
+        self.exec.next_frame += 1;
+        let start = self.def.block(block).start_at;
+        self.exec.frames.insert(
+            id,
+            Frame {
+                parent,
+                block: block.0,
+                state: start,
+                input,
+                entered_event_id: 0,
+                entered_time: self.env.now(),
+                prev_event_id,
+                seq: 0,
+                retry_counts: Vec::new(),
+                blocked: Blocked::Running,
+                vars,
+                silent,
+            },
+        );
+        id
+    }
+
+    fn drain(&mut self) {
+        while let Some(w) = self.work.pop_front() {
+            if self.exec.is_finished() {
+                return;
+            }
+            match w {
+                Work::Enter(fid) => self.enter(fid),
+                Work::ChildDone { parent, outcome } => {
+                    crate::states::fanout::child_done(self, parent, outcome)
+                }
+            }
+        }
+    }
+
+    /// Records an event for a frame.
+    pub(crate) fn emit(&mut self, fid: u32, kind: EventKind) -> u64 {
+        let Some(frame) = self.exec.frames.get_mut(&fid) else {
+            return 0;
+        };
+        if frame.silent {
+            return 0;
+        }
+        let id = self.exec.next_event_id;
+        self.exec.next_event_id += 1;
+        let prev = frame.prev_event_id;
+        frame.prev_event_id = id;
+        self.out.history.push(HistoryEvent { id, previous_event_id: prev, timestamp: self.env.now(), kind });
+        id
+    }
+
+    /// Records an execution-level event (after the last event).
+    pub(crate) fn emit_execution(&mut self, kind: EventKind) -> u64 {
+        let id = self.exec.next_event_id;
+        self.exec.next_event_id += 1;
+        self.out.history.push(HistoryEvent {
+            id,
+            previous_event_id: id - 1,
+            timestamp: self.env.now(),
+            kind,
+        });
+        id
+    }
+
+    pub(crate) fn frame(&self, fid: u32) -> Option<&Frame> {
+        self.exec.frames.get(&fid)
+    }
+
+    pub(crate) fn frame_mut(&mut self, fid: u32) -> Option<&mut Frame> {
+        self.exec.frames.get_mut(&fid)
+    }
+
+    /// Runs a frame's current state from its beginning.
+    fn enter(&mut self, fid: u32) {
+        let Some(frame) = self.frame(fid) else { return };
+        let state = self.def.state(frame.state_ref());
+        let input = frame.input.clone();
+        if let Err(f) = crate::io::check_size(&input, self.exec.limits.max_payload_bytes, &state.name) {
+            return self.fail_frame(fid, f);
+        }
+        let now = self.env.now();
+        let entered = self.emit(
+            fid,
+            EventKind::StateEntered { state_type: state.state_type(), name: state.name.clone(), input },
+        );
+        if let Some(frame) = self.frame_mut(fid) {
+            frame.entered_event_id = entered;
+            frame.entered_time = now;
+            frame.retry_counts.clear();
+            frame.retry_counts.resize(state.retry.len(), 0);
+            frame.blocked = Blocked::Running;
+        }
+        self.run_state(fid);
+    }
+
+    /// Runs (or re-runs, after a retry back-off) the current state's work.
+    pub(crate) fn run_state(&mut self, fid: u32) {
+        let Some(frame) = self.frame(fid) else { return };
+        let state = self.def.state(frame.state_ref());
+        match &state.kind {
+            Kind::Pass(p) => crate::states::pass::run(self, fid, state, p),
+            Kind::Task(t) => crate::states::task::run(self, fid, state, t),
+            Kind::Choice(c) => crate::states::choice::run(self, fid, state, c),
+            Kind::Wait(w) => crate::states::wait::run(self, fid, state, w),
+            Kind::Succeed => crate::states::succeed::run(self, fid, state),
+            Kind::Fail(f) => crate::states::fail::run(self, fid, state, f),
+            Kind::Parallel(p) => crate::states::parallel::run(self, fid, state, p),
+            Kind::Map(m) => crate::states::map::run(self, fid, state, m),
+        }
+    }
+
+    /// The current state finished with `output`: record its exit and follow its transition.
+    pub(crate) fn exit_state(
+        &mut self,
+        fid: u32,
+        output: Value,
+        next: Option<u32>,
+        assigned: Option<serde_json::Map<String, Value>>,
+    ) {
+        let Some(frame) = self.frame(fid) else { return };
+        let state = self.def.state(frame.state_ref());
+        if let Err(f) = crate::io::check_size(&output, self.exec.limits.max_payload_bytes, &state.name) {
+            return self.fail_frame(fid, f);
+        }
+        let next = next.or(match state.transition {
+            statecraft_asl::Transition::Next(n) => Some(n),
+            statecraft_asl::Transition::End => None,
+        });
+        self.emit(
+            fid,
+            EventKind::StateExited {
+                state_type: state.state_type(),
+                name: state.name.clone(),
+                output: output.clone(),
+                assigned,
+            },
+        );
+        match next {
+            Some(n) => {
+                if let Some(frame) = self.frame_mut(fid) {
+                    frame.state = n;
+                    frame.input = output;
+                    frame.blocked = Blocked::Running;
+                }
+                self.work.push_back(Work::Enter(fid));
+            }
+            None => self.end_frame(fid, Ok(output)),
+        }
+    }
+
+    /// The frame ended (its last state succeeded, or it failed without a catcher).
+    pub(crate) fn end_frame(&mut self, fid: u32, outcome: Result<Value, Failure>) {
+        let Some(frame) = self.exec.frames.remove(&fid) else { return };
+        match frame.parent {
+            Some(parent) => self.work.push_back(Work::ChildDone { parent, outcome }),
+            None => match outcome {
+                Ok(output) => self.finish_execution(Status::Succeeded, Some(output), None),
+                Err(f) => self.finish_execution(Status::Failed, None, Some(f.info())),
+            },
+        }
+    }
+
+    pub(crate) fn finish_execution(
+        &mut self,
+        status: Status,
+        output: Option<Value>,
+        info: Option<ErrorInfo>,
+    ) {
+        // Whatever still runs is abandoned.
+        let roots: Vec<u32> = self.exec.frames.keys().copied().collect();
+        for fid in roots {
+            if let Some(f) = self.exec.frames.get(&fid) {
+                if let Blocked::Task(_) = f.blocked {
+                    let seq = f.seq;
+                    self.out.effects.push(Effect::CancelTask { task: TaskId { frame: fid, seq } });
+                }
+            }
+        }
+        self.exec.frames.clear();
+        self.work.clear();
+        let kind = match status {
+            Status::Succeeded => {
+                EventKind::ExecutionSucceeded { output: output.clone().unwrap_or(Value::Null) }
+            }
+            Status::Failed => EventKind::ExecutionFailed(info.clone().unwrap_or_default()),
+            Status::TimedOut => EventKind::ExecutionTimedOut(info.clone().unwrap_or_default()),
+            Status::Aborted => EventKind::ExecutionAborted(info.clone().unwrap_or_default()),
+            Status::Running => return,
+        };
+        self.emit_execution(kind);
+        self.exec.status = status;
+        self.exec.output = output;
+        if let Some(i) = info {
+            self.exec.error = i.error;
+            self.exec.cause = i.cause;
+        }
+        self.exec.stop_time = Some(self.env.now());
+        self.out.effects.push(Effect::ExecutionFinished);
+    }
+
+    /// The current state failed: Retry, then Catch, else the frame fails.
+    pub(crate) fn fail_state(&mut self, fid: u32, failure: Failure) {
+        crate::states::errors::handle(self, fid, failure, false);
+    }
+
+    /// The frame fails without going through Retry/Catch (terminal errors, Fail states).
+    pub(crate) fn fail_frame(&mut self, fid: u32, failure: Failure) {
+        self.end_frame(fid, Err(failure));
+    }
+
+    /// Blocks a frame, returning its new `seq`.
+    pub(crate) fn block(&mut self, fid: u32, blocked: Blocked) -> u32 {
+        let Some(frame) = self.frame_mut(fid) else { return 0 };
+        frame.seq += 1;
+        frame.blocked = blocked;
+        frame.seq
+    }
+
+    pub(crate) fn schedule(&mut self, fid: u32, seq: u32, kind: TimerKind, at: i64) {
+        self.schedule_round(fid, seq, kind, 0, at);
+    }
+
+    pub(crate) fn schedule_round(&mut self, fid: u32, seq: u32, kind: TimerKind, round: u32, at: i64) {
+        self.out.effects.push(Effect::ScheduleTimer { timer: TimerId { frame: fid, seq, kind, round }, at });
+    }
+
+    /// The frame waiting on `task`, if the task is current.
+    fn task_frame(&self, task: TaskId) -> Option<&Frame> {
+        let f = self.frame(task.frame)?;
+        (f.seq == task.seq && matches!(f.blocked, Blocked::Task(_))).then_some(f)
+    }
+
+    fn task_started(&mut self, task: TaskId, worker_name: Option<String>) {
+        if self.task_frame(task).is_none() {
+            return;
+        }
+        crate::states::task::started(self, task.frame, worker_name);
+    }
+
+    fn task_submitted(&mut self, task: TaskId, output: Value) {
+        if self.task_frame(task).is_none() {
+            return;
+        }
+        crate::states::task::submitted(self, task.frame, output);
+    }
+
+    fn task_succeeded(&mut self, task: TaskId, output: Value) {
+        if self.task_frame(task).is_none() {
+            return;
+        }
+        crate::states::task::succeeded(self, task.frame, output);
+    }
+
+    fn task_failed(&mut self, task: TaskId, error: Option<String>, cause: Option<String>, timed_out: bool) {
+        if self.task_frame(task).is_none() {
+            return;
+        }
+        crate::states::task::failed(self, task.frame, error, cause, timed_out);
+    }
+
+    fn task_heartbeat(&mut self, task: TaskId) {
+        if self.task_frame(task).is_none() {
+            return;
+        }
+        crate::states::task::heartbeat(self, task.frame);
+    }
+
+    fn timer_fired(&mut self, timer: TimerId) {
+        if timer.kind == TimerKind::ExecutionTimeout {
+            let info = ErrorInfo { error: Some("States.Timeout".into()), cause: Some(String::new()) };
+            self.abort_all();
+            return self.finish_execution(Status::TimedOut, None, Some(info));
+        }
+        let Some(frame) = self.frame(timer.frame) else { return };
+        match (timer.kind, &frame.blocked) {
+            (TimerKind::Wait, Blocked::Wait) if frame.seq == timer.seq => {
+                crate::states::wait::fired(self, timer.frame);
+            }
+            (TimerKind::Retry, Blocked::Retry) if frame.seq == timer.seq => {
+                if let Some(f) = self.frame_mut(timer.frame) {
+                    f.blocked = Blocked::Running;
+                }
+                self.run_state(timer.frame);
+            }
+            (TimerKind::TaskTimeout, Blocked::Task(_)) if frame.seq == timer.seq => {
+                self.out
+                    .effects
+                    .push(Effect::CancelTask { task: TaskId { frame: timer.frame, seq: timer.seq } });
+                crate::states::task::failed(self, timer.frame, Some("States.Timeout".into()), None, true);
+            }
+            (TimerKind::Heartbeat, Blocked::Task(w))
+                if frame.seq == timer.seq && w.heartbeat_seq == timer.round =>
+            {
+                self.out
+                    .effects
+                    .push(Effect::CancelTask { task: TaskId { frame: timer.frame, seq: frame.seq } });
+                crate::states::task::failed(
+                    self,
+                    timer.frame,
+                    Some("States.HeartbeatTimeout".into()),
+                    None,
+                    true,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        self.abort_all();
+        self.finish_execution(Status::Aborted, None, Some(ErrorInfo { error, cause }));
+    }
+
+    /// Records the abort of every running state, innermost first.
+    fn abort_all(&mut self) {
+        let roots: Vec<u32> =
+            self.exec.frames.iter().filter(|(_, f)| f.parent.is_none()).map(|(id, _)| *id).collect();
+        for fid in roots {
+            crate::states::fanout::abort_frame(self, fid);
+        }
+    }
+
+    /// The value of the context object (`$$`) for the current state of a frame.
+    pub(crate) fn context(&self, fid: u32, extra: crate::context::Extra<'_>) -> Value {
+        crate::context::build(self.exec, self.def, self.frame(fid), extra)
+    }
+}

@@ -1,0 +1,364 @@
+//! Input and output processing: `InputPath` → `Parameters` → (the state's work) →
+//! `ResultSelector` → `ResultPath` → `OutputPath` in JSONPath states; `Arguments`, `Output` and
+//! `$states` in JSONata states; `Assign` in both; the payload size limit.
+
+use crate::context::Extra;
+use crate::execution::{Failure, Machine};
+use serde_json::{Map, Value};
+use statecraft_asl::{JsonataTemplate, PathField, Payload, State};
+use statecraft_expr::{EvalError, Path, Root, Scope, StatesError};
+
+/// Adapts the injected [`crate::Env`] to the expression crates' entropy traits.
+pub(crate) struct EnvAdapter<'a>(pub(crate) &'a dyn crate::Env);
+
+impl statecraft_expr::Env for EnvAdapter<'_> {
+    fn random_u64(&self) -> u64 {
+        self.0.random_u64()
+    }
+}
+
+impl statecraft_jsonata::Env for EnvAdapter<'_> {
+    fn now_millis(&self) -> i64 {
+        self.0.now()
+    }
+    fn random_u64(&self) -> u64 {
+        self.0.random_u64()
+    }
+}
+
+/// The error prefix AWS puts before runtime failures of a state.
+pub(crate) fn state_cause(m: &Machine<'_>, fid: u32, state: &State, detail: &str) -> String {
+    let entered = m.frame(fid).map(|f| f.entered_event_id).unwrap_or(0);
+    format!(
+        "An error occurred while executing the state '{}' (entered at the event id #{entered}). {detail}",
+        state.name
+    )
+}
+
+pub(crate) fn runtime_failure(m: &Machine<'_>, fid: u32, state: &State, detail: &str) -> Failure {
+    Failure::new(StatesError::Runtime.as_str(), state_cause(m, fid, state, detail))
+}
+
+pub(crate) fn eval_failure(m: &Machine<'_>, fid: u32, state: &State, e: EvalError) -> Failure {
+    Failure::new(e.error.as_str(), state_cause(m, fid, state, &e.cause))
+}
+
+/// Jayway's rendering of a path in its error messages: `$.a.b` → `$['a']['b']`.
+pub(crate) fn jayway_path(src: &str) -> String {
+    let Some(rest) = src.strip_prefix('$') else { return src.to_string() };
+    let mut out = String::from("$");
+    for seg in rest.split('.').filter(|s| !s.is_empty()) {
+        match seg.find('[') {
+            Some(i) => {
+                if i > 0 {
+                    out.push_str(&format!("['{}']", &seg[..i]));
+                }
+                out.push_str(&seg[i..]);
+            }
+            None => out.push_str(&format!("['{seg}']")),
+        }
+    }
+    out
+}
+
+/// Selects a path against the right document (input, context or a variable).
+pub(crate) fn select(m: &Machine<'_>, fid: u32, path: &Path, input: &Value) -> Option<Value> {
+    match path.root() {
+        Root::Input => path.select(input).map(|c| c.into_owned()),
+        Root::Context => path.select(&m.context(fid, Extra::default())).map(|c| c.into_owned()),
+        Root::Variable(name) => {
+            let v = m.frame(fid)?.vars.get(name)?;
+            path.select(v).map(|c| c.into_owned())
+        }
+    }
+}
+
+/// `InputPath`: the effective input.
+pub(crate) fn input_path(m: &Machine<'_>, fid: u32, state: &State, raw: &Value) -> Result<Value, Failure> {
+    match &state.input_path {
+        PathField::Default => Ok(raw.clone()),
+        PathField::Null => Ok(Value::Object(Map::new())),
+        PathField::Path(p) => select(m, fid, p, raw).ok_or_else(|| {
+            runtime_failure(
+                m,
+                fid,
+                state,
+                &format!("Invalid path '{}' : No results for path: {}", p.as_str(), jayway_path(p.as_str())),
+            )
+        }),
+    }
+}
+
+/// `OutputPath`.
+pub(crate) fn output_path(m: &Machine<'_>, fid: u32, state: &State, v: Value) -> Result<Value, Failure> {
+    match &state.output_path {
+        PathField::Default => Ok(v),
+        PathField::Null => Ok(Value::Object(Map::new())),
+        PathField::Path(p) => select(m, fid, p, &v).ok_or_else(|| {
+            runtime_failure(
+                m,
+                fid,
+                state,
+                &format!("Invalid path '{}' : No results for path: {}", p.as_str(), jayway_path(p.as_str())),
+            )
+        }),
+    }
+}
+
+/// Evaluates a JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`,
+/// JSONPath `Assign`) against `input`.
+pub(crate) fn template(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    t: &statecraft_expr::Template,
+    input: &Value,
+    extra: Extra<'_>,
+) -> Result<Value, Failure> {
+    let ctx = if t.uses_context() { m.context(fid, extra) } else { Value::Null };
+    let default_vars = crate::vars::Vars::default();
+    let vars = m.frame(fid).map(|f| &f.vars).unwrap_or(&default_vars);
+    let env = EnvAdapter(m.env);
+    let scope = Scope { input, context: &ctx, variables: vars, env: &env };
+    t.evaluate(&scope).map_err(|e| eval_failure(m, fid, state, e))
+}
+
+/// `ResultPath`: combines the state's raw input with its result.
+pub(crate) fn result_path(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    field: &PathField,
+    raw: &Value,
+    result: Value,
+) -> Result<Value, Failure> {
+    match field {
+        PathField::Default => Ok(result),
+        PathField::Null => Ok(raw.clone()),
+        PathField::Path(p) => {
+            let mut out = raw.clone();
+            match p.set(&mut out, result) {
+                Ok(()) => Ok(out),
+                Err(e) => Err(Failure::new(
+                    StatesError::ResultPathMatchFailure.as_str(),
+                    state_cause(m, fid, state, &e.message),
+                )),
+            }
+        }
+    }
+}
+
+/// The `$states` binding of JSONata expressions.
+#[derive(Default)]
+pub(crate) struct States<'v> {
+    pub(crate) input: Option<&'v Value>,
+    pub(crate) result: Option<&'v Value>,
+    pub(crate) error_output: Option<&'v Value>,
+    pub(crate) extra: Extra<'v>,
+}
+
+/// Evaluates a JSONata template. `field` names it in error messages (`Arguments`,
+/// `Output`, ...).
+pub(crate) fn jsonata(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    t: &JsonataTemplate,
+    field: &str,
+    states: &States<'_>,
+) -> Result<Value, Failure> {
+    match t {
+        JsonataTemplate::Literal(v) => Ok(v.clone()),
+        _ => {
+            let bindings = jsonata_bindings(m, fid, states);
+            eval_template(m, fid, state, t, field, &bindings)
+        }
+    }
+}
+
+fn jsonata_bindings(m: &Machine<'_>, fid: u32, states: &States<'_>) -> statecraft_jsonata::Bindings {
+    let mut b = statecraft_jsonata::Bindings::new();
+    if let Some(frame) = m.frame(fid) {
+        for (k, v) in frame.vars.iter() {
+            b.bind(k.clone(), v.clone());
+        }
+    }
+    let mut s = Map::new();
+    if let Some(v) = states.input {
+        s.insert("input".into(), v.clone());
+    }
+    if let Some(v) = states.result {
+        s.insert("result".into(), v.clone());
+    }
+    if let Some(v) = states.error_output {
+        s.insert("errorOutput".into(), v.clone());
+    }
+    s.insert("context".into(), m.context(fid, states.extra));
+    b.bind("states", Value::Object(s));
+    b
+}
+
+fn eval_template(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    t: &JsonataTemplate,
+    field: &str,
+    bindings: &statecraft_jsonata::Bindings,
+) -> Result<Value, Failure> {
+    match t {
+        JsonataTemplate::Literal(v) => Ok(v.clone()),
+        JsonataTemplate::Expr { source, expr } => {
+            let env = EnvAdapter(m.env);
+            let options =
+                statecraft_jsonata::Options { aws_functions: true, allow_eval: false, ..Default::default() };
+            match expr.evaluate(None, bindings, &env, &options) {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => Err(Failure::new(
+                    StatesError::QueryEvaluationError.as_str(),
+                    state_cause(
+                        m,
+                        fid,
+                        state,
+                        &format!("The JSONata expression '{source}' specified for the field '{field}' returned nothing (undefined)."),
+                    ),
+                )),
+                Err(e) => Err(Failure::new(
+                    StatesError::QueryEvaluationError.as_str(),
+                    state_cause(m, fid, state, &format!("{}: {}", e.code, e.message)),
+                )),
+            }
+        }
+        JsonataTemplate::Object(items) => {
+            let mut out = Map::with_capacity(items.len());
+            for (k, v) in items {
+                out.insert(k.clone(), eval_template(m, fid, state, v, &format!("{field}/{k}"), bindings)?);
+            }
+            Ok(Value::Object(out))
+        }
+        JsonataTemplate::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                out.push(eval_template(m, fid, state, v, &format!("{field}/{i}"), bindings)?);
+            }
+            Ok(Value::Array(out))
+        }
+    }
+}
+
+/// Evaluates an `Assign` block against the state's input (and result). Every value is
+/// computed before any is assigned.
+pub(crate) fn assign(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    payload: &Payload,
+    states: &States<'_>,
+) -> Result<Map<String, Value>, Failure> {
+    let v = match payload {
+        Payload::JsonPath(t) => {
+            let input = states.result.or(states.input).unwrap_or(&Value::Null);
+            template(m, fid, state, t, input, states.extra)?
+        }
+        Payload::Jsonata(t) => jsonata(m, fid, state, t, "Assign", states)?,
+    };
+    match v {
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// Fails with `States.DataLimitExceeded` when a payload is over the limit.
+pub(crate) fn check_size(v: &Value, limit: usize, state_name: &str) -> Result<(), Failure> {
+    if json_len_exceeds(v, limit) {
+        return Err(Failure::new(
+            StatesError::DataLimitExceeded.as_str(),
+            format!(
+                "The state/task '{state_name}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the compact JSON text of `v` is longer than `limit` bytes; stops counting as soon
+/// as it is.
+pub fn json_len_exceeds(v: &Value, limit: usize) -> bool {
+    fn walk(v: &Value, budget: &mut isize) -> bool {
+        match v {
+            Value::Null => *budget -= 4,
+            Value::Bool(b) => *budget -= if *b { 4 } else { 5 },
+            Value::Number(n) => *budget -= number_len(n) as isize,
+            Value::String(s) => *budget -= string_len(s) as isize,
+            Value::Array(a) => {
+                *budget -= 2 + a.len().saturating_sub(1) as isize;
+                for x in a {
+                    if walk(x, budget) {
+                        return true;
+                    }
+                }
+            }
+            Value::Object(o) => {
+                *budget -= 2 + o.len().saturating_sub(1) as isize;
+                for (k, x) in o {
+                    *budget -= string_len(k) as isize + 1;
+                    if walk(x, budget) {
+                        return true;
+                    }
+                }
+            }
+        }
+        *budget < 0
+    }
+    let mut budget = limit as isize;
+    walk(v, &mut budget)
+}
+
+fn number_len(n: &serde_json::Number) -> usize {
+    if let Some(i) = n.as_i64() {
+        let mut len = if i < 0 { 2 } else { 1 };
+        let mut x = i.unsigned_abs();
+        while x >= 10 {
+            x /= 10;
+            len += 1;
+        }
+        len
+    } else if let Some(u) = n.as_u64() {
+        u.to_string().len()
+    } else {
+        n.to_string().len()
+    }
+}
+
+fn string_len(s: &str) -> usize {
+    let mut len = 2;
+    for b in s.bytes() {
+        len += match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        };
+    }
+    len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_len_matches_serialization() {
+        for v in [json!(null), json!({"a": [1, -22, "x\"y\n", true, {"b": null}], "c": 1.5}), json!("é")] {
+            let len = serde_json::to_string(&v).unwrap().len();
+            assert!(!json_len_exceeds(&v, len), "{v}");
+            assert!(json_len_exceeds(&v, len - 1), "{v}");
+        }
+    }
+
+    #[test]
+    fn jayway_rendering() {
+        assert_eq!(jayway_path("$.a.b"), "$['a']['b']");
+        assert_eq!(jayway_path("$.a[0].b"), "$['a'][0]['b']");
+    }
+}

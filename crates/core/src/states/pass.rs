@@ -1,0 +1,52 @@
+//! Pass: copies its input to its output, optionally injecting `Result` or `Parameters`.
+
+use crate::context::Extra;
+use crate::execution::Machine;
+use crate::io::{self, States};
+use serde_json::Value;
+use statecraft_asl::{Pass, Payload, QueryLanguage, State};
+
+pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, pass: &Pass) {
+    let Some(raw) = m.frame(fid).map(|f| f.input.clone()) else { return };
+    match compute(m, fid, state, pass, &raw) {
+        Ok((output, assigned)) => {
+            if let Some(vars) = &assigned {
+                if let Some(f) = m.frame_mut(fid) {
+                    f.vars.assign(vars.clone());
+                }
+            }
+            m.exit_state(fid, output, None, assigned);
+        }
+        Err(f) => m.fail_state(fid, f),
+    }
+}
+
+type Outcome = Result<(Value, Option<serde_json::Map<String, Value>>), crate::execution::Failure>;
+
+fn compute(m: &Machine<'_>, fid: u32, state: &State, pass: &Pass, raw: &Value) -> Outcome {
+    if state.query_language == QueryLanguage::Jsonata {
+        let states = States { input: Some(raw), ..Default::default() };
+        let assigned = state.assign.as_ref().map(|a| io::assign(m, fid, state, a, &states)).transpose()?;
+        let output = match &state.output {
+            Some(t) => io::jsonata(m, fid, state, t, "Output", &states)?,
+            None => raw.clone(),
+        };
+        return Ok((output, assigned));
+    }
+    let effective = io::input_path(m, fid, state, raw)?;
+    let result = match (&pass.result, &state.parameters) {
+        (Some(r), _) => r.clone(),
+        (None, Some(Payload::JsonPath(t))) => io::template(m, fid, state, t, &effective, Extra::default())?,
+        _ => effective.clone(),
+    };
+    let assigned = match &state.assign {
+        Some(a) => {
+            let states = States { input: Some(&effective), result: Some(&result), ..Default::default() };
+            Some(io::assign(m, fid, state, a, &states)?)
+        }
+        None => None,
+    };
+    let output = io::result_path(m, fid, state, &state.result_path, raw, result)?;
+    let output = io::output_path(m, fid, state, output)?;
+    Ok((output, assigned))
+}

@@ -1,0 +1,10 @@
+//! The shell around the pure interpreter: it performs the core's effects. This crate holds
+//! what every shell shares: task resolution through the Step Functions Local mock format
+//! ([`mock`]) and the in-process loop that runs one execution to its end ([`runner`]), used by
+//! `statecraft run`.
+
+pub mod mock;
+pub mod runner;
+
+pub use mock::{MockConfig, MockResponse};
+pub use runner::{run_to_end, Clock, MockResolver, Outcome, Resolution, Resolver, RunError};

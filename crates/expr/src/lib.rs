@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod intrinsic;
+mod java;
 pub mod jsonpath;
 pub mod template;
 
@@ -19,6 +20,12 @@ pub use error::{EvalError, StatesError};
 pub use intrinsic::Call;
 pub use jsonpath::{Path, Root};
 pub use template::Template;
+
+/// Compact JSON text of `value` as AWS's Java runtime (Jackson) writes it: `1.0` stays `1.0`,
+/// `1e20` is `1.0E20`. Use it for JSON quoted inside error causes, so they read as AWS's do.
+pub fn to_aws_json(value: &Value) -> String {
+    java::to_json(value)
+}
 
 use serde_json::Value;
 

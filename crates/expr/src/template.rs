@@ -1,14 +1,22 @@
 //! Payload templates: `Parameters`, `ResultSelector`, `ItemSelector` and JSONPath-mode `Assign`.
 //! A key ending in `.$` takes its value from a path (`$.x`, `$$.x`, `$var`) or an intrinsic
-//! call; the `.$` is dropped from the output key. Everything else is copied as is, recursively.
+//! call; the `.$` is dropped from the output key. Everything else is copied as is, recursively,
+//! including objects inside arrays.
+//!
+//! Compilation parses every path and call once and folds the constant parts of the template
+//! into ready-made values, so evaluation is a walk that only clones what it must.
 
-use crate::{EvalError, Scope};
-use serde_json::Value;
+use crate::{java, Call, EvalError, Path, Root, Scope, StatesError};
+use serde_json::{Map, Value};
+
+/// Deepest template nesting compiled; deeper input is reported, not recursed into.
+const MAX_DEPTH: usize = 512;
 
 /// A compiled payload template.
 #[derive(Debug, Clone)]
 pub struct Template {
-    // private representation chosen by the implementation
+    root: Node,
+    uses_context: bool,
 }
 
 /// A problem found while compiling a template: `pointer` is a JSON pointer relative to the
@@ -19,22 +27,183 @@ pub struct CompileError {
     pub message: String,
 }
 
+#[derive(Debug, Clone)]
+enum Node {
+    /// A subtree without `.$` keys, copied as is.
+    Const(Value),
+    Object(Vec<(String, Node)>),
+    Array(Vec<Node>),
+    /// `"field.$": "$.path"`; `field` keeps its `.$` for error messages.
+    Path {
+        field: String,
+        path: Path,
+    },
+    Call(Box<Call>),
+}
+
 impl Template {
     /// Compiles a template; reports every problem, never panics.
     pub fn compile(template: &Value) -> Result<Template, Vec<CompileError>> {
-        let _ = template;
-        todo!()
+        let mut errors = Vec::new();
+        let mut uses_context = false;
+        let mut pointer = String::new();
+        let root = compile(template, &mut pointer, 0, &mut errors, &mut uses_context);
+        if errors.is_empty() {
+            Ok(Template { root, uses_context })
+        } else {
+            Err(errors)
+        }
     }
 
     /// True when some path or intrinsic argument reads `$$`.
     pub fn uses_context(&self) -> bool {
-        todo!()
+        self.uses_context
     }
 
     /// Evaluates the template. A path that matches nothing is `States.Runtime` with AWS's cause
     /// ("The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '...'").
     pub fn evaluate(&self, scope: &Scope<'_>) -> Result<Value, EvalError> {
-        let _ = scope;
-        todo!()
+        evaluate(&self.root, scope)
+    }
+}
+
+fn compile(
+    v: &Value,
+    pointer: &mut String,
+    depth: usize,
+    errors: &mut Vec<CompileError>,
+    uses_context: &mut bool,
+) -> Node {
+    if depth > MAX_DEPTH {
+        errors.push(CompileError {
+            pointer: pointer.clone(),
+            message: "The template is nested too deeply".into(),
+        });
+        return Node::Const(Value::Null);
+    }
+    match v {
+        Value::Object(map) => {
+            let mut fields = Vec::with_capacity(map.len());
+            let mut dynamic = false;
+            for (key, value) in map {
+                let len = pointer.len();
+                push_pointer(pointer, key);
+                let node = match key.strip_suffix(".$") {
+                    Some(out_key) => {
+                        dynamic = true;
+                        let node = binding(key, value, pointer, errors, uses_context);
+                        fields.push((out_key.to_string(), node));
+                        pointer.truncate(len);
+                        continue;
+                    }
+                    None => compile(value, pointer, depth + 1, errors, uses_context),
+                };
+                pointer.truncate(len);
+                dynamic |= !matches!(node, Node::Const(_));
+                fields.push((key.clone(), node));
+            }
+            if dynamic {
+                Node::Object(fields)
+            } else {
+                Node::Const(v.clone())
+            }
+        }
+        Value::Array(items) => {
+            let mut nodes = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                nodes.push(compile(item, pointer, depth + 1, errors, uses_context));
+                pointer.truncate(len);
+            }
+            if nodes.iter().all(|n| matches!(n, Node::Const(_))) {
+                Node::Const(v.clone())
+            } else {
+                Node::Array(nodes)
+            }
+        }
+        other => Node::Const(other.clone()),
+    }
+}
+
+/// The value of a `.$` field: a path or an intrinsic call.
+fn binding(
+    key: &str,
+    value: &Value,
+    pointer: &str,
+    errors: &mut Vec<CompileError>,
+    uses_context: &mut bool,
+) -> Node {
+    let invalid = || CompileError {
+        pointer: pointer.to_string(),
+        message: format!(
+            "The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call"
+        ),
+    };
+    let Value::String(src) = value else {
+        errors.push(invalid());
+        return Node::Const(Value::Null);
+    };
+    if Call::looks_like_call(src) {
+        match Call::parse(src) {
+            Ok(call) => {
+                *uses_context |= call.uses_context();
+                return Node::Call(Box::new(call));
+            }
+            Err(_) => errors.push(invalid()),
+        }
+    } else {
+        match Path::parse(src) {
+            Ok(path) => {
+                *uses_context |= *path.root() == Root::Context;
+                return Node::Path { field: key.to_string(), path };
+            }
+            Err(_) => errors.push(invalid()),
+        }
+    }
+    Node::Const(Value::Null)
+}
+
+/// Appends `/key` with JSON-pointer escaping.
+fn push_pointer(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+fn evaluate(node: &Node, scope: &Scope<'_>) -> Result<Value, EvalError> {
+    match node {
+        Node::Const(v) => Ok(v.clone()),
+        Node::Object(fields) => {
+            let mut map = Map::with_capacity(fields.len());
+            for (key, child) in fields {
+                map.insert(key.clone(), evaluate(child, scope)?);
+            }
+            Ok(Value::Object(map))
+        }
+        Node::Array(items) => {
+            items.iter().map(|n| evaluate(n, scope)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+        }
+        Node::Call(call) => call.evaluate(scope),
+        Node::Path { field, path } => {
+            let doc = path.document(scope);
+            match doc.and_then(|d| path.select(d)) {
+                Some(v) => Ok(v.into_owned()),
+                None => Err(EvalError::new(
+                    StatesError::Runtime,
+                    format!(
+                        "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{}'",
+                        path.as_str(),
+                        java::to_json(doc.unwrap_or(&Value::Null))
+                    ),
+                )),
+            }
+        }
     }
 }

@@ -1,0 +1,1 @@
+//! Unit tests of the intrinsic functions, one group per function, and of their error causes.

@@ -411,14 +411,15 @@ pub struct ErrorMatcher(pub String);
 
 impl ErrorMatcher {
     /// Whether this matcher catches `error`. `States.ALL` matches everything except the
-    /// terminal `States.DataLimitExceeded` and `States.Runtime`; `States.TaskFailed` matches
-    /// everything but `States.Timeout` and those two.
+    /// terminal `States.Runtime`; `States.TaskFailed` matches everything but `States.Timeout`
+    /// and `States.Runtime`.
     pub fn matches(&self, error: &str) -> bool {
         let m = self.0.as_str();
         if m == error {
             return true;
         }
-        let terminal = matches!(error, "States.DataLimitExceeded" | "States.Runtime");
+        // Recorded AWS behaviour: States.ALL does catch a task's States.DataLimitExceeded.
+        let terminal = error == "States.Runtime";
         match m {
             "States.ALL" => !terminal,
             "States.TaskFailed" => !terminal && error != "States.Timeout",

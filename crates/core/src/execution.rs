@@ -72,17 +72,27 @@ impl Default for Limits {
 /// A failure on its way through Retry and Catch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
-    pub error: String,
+    /// The error name; a task may fail without one (SendTaskFailure with no `error`).
+    pub error: Option<String>,
     pub cause: Option<String>,
 }
 
 impl Failure {
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
-        Failure { error: error.into(), cause: Some(cause.into()) }
+        Failure { error: Some(error.into()), cause: Some(cause.into()) }
+    }
+
+    /// The error name for matching against `ErrorEquals` (empty when there is none).
+    pub fn name(&self) -> &str {
+        self.error.as_deref().unwrap_or("")
+    }
+
+    pub fn is(&self, e: statecraft_expr::StatesError) -> bool {
+        self.name() == e.as_str()
     }
 
     pub fn info(&self) -> ErrorInfo {
-        ErrorInfo { error: Some(self.error.clone()), cause: self.cause.clone() }
+        ErrorInfo { error: self.error.clone(), cause: self.cause.clone() }
     }
 }
 
@@ -429,6 +439,9 @@ impl<'a> Machine<'a> {
 
     /// The frame ended (its last state succeeded, or it failed without a catcher).
     pub(crate) fn end_frame(&mut self, fid: u32, outcome: Result<Value, Failure>) {
+        if outcome.is_err() {
+            self.record_branch_task_abort(fid);
+        }
         let Some(frame) = self.exec.frames.remove(&fid) else { return };
         match frame.parent {
             Some(parent) => self.work.push_back(Work::ChildDone { parent, outcome }),
@@ -436,6 +449,21 @@ impl<'a> Machine<'a> {
                 Ok(output) => self.finish_execution(Status::Succeeded, Some(output), None),
                 Err(f) => self.finish_execution(Status::Failed, None, Some(f.info())),
             },
+        }
+    }
+
+    /// A Task that fails without a catcher inside a Parallel branch is recorded as aborted
+    /// (`TaskStateAborted`) before the branch fails, as AWS records it.
+    fn record_branch_task_abort(&mut self, fid: u32) {
+        let Some(frame) = self.frame(fid) else { return };
+        let Some(parent) = frame.parent.and_then(|p| self.frame(p.frame)) else { return };
+        let in_parallel = matches!(&parent.blocked, Blocked::Children(f) if matches!(f.kind, crate::states::fanout::FanoutKind::Parallel { .. }));
+        let state = self.def.state(frame.state_ref());
+        if in_parallel && matches!(state.kind, Kind::Task(_)) {
+            self.emit(
+                fid,
+                EventKind::StateAborted { state_type: state.state_type(), name: state.name.clone() },
+            );
         }
     }
 

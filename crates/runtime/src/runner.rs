@@ -161,9 +161,7 @@ fn resolve(resolver: &mut dyn Resolver, req: &TaskRequest, invocation: u32) -> R
             | statecraft_asl::Pattern::Sync
             | statecraft_asl::Pattern::Sync2
     );
-    if submitted
-        && !matches!(resolution, Resolution::Failed { .. } if req.resource.pattern() != statecraft_asl::Pattern::WaitForTaskToken)
-    {
+    if submitted {
         events.push(Event::TaskSubmitted { task, output: Value::Object(Default::default()) });
     }
     events.push(match resolution {

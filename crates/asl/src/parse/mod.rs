@@ -108,7 +108,13 @@ pub fn parse_value(value: &Value, machine_type: MachineType) -> Parsed {
             }],
         };
     };
-    let mut p = Parser { diags: Vec::new(), blocks: Vec::new(), machine_type, all_names: HashMap::new() };
+    let mut p = Parser {
+        diags: Vec::new(),
+        blocks: Vec::new(),
+        machine_type,
+        all_names: HashMap::new(),
+        top_query_language: QueryLanguage::JsonPath,
+    };
     let definition = p.top_level(obj);
     if p.diags.iter().all(|d| d.severity != Severity::Error) {
         crate::validate::check_graph(&definition, &mut p.diags);
@@ -123,6 +129,8 @@ pub(crate) struct Parser {
     pub(crate) machine_type: MachineType,
     /// State names across the whole machine (they must be unique), with their pointers.
     all_names: HashMap<String, String>,
+    /// The machine's `QueryLanguage`: what every state without its own inherits.
+    pub(crate) top_query_language: QueryLanguage,
 }
 
 /// Joins a pointer and a key.
@@ -163,6 +171,7 @@ impl Parser {
             None => QueryLanguage::JsonPath,
             Some(v) => self.query_language(v, "/QueryLanguage").unwrap_or_default(),
         };
+        self.top_query_language = query_language;
         let root = self.block(obj, "", query_language, None);
         debug_assert_eq!(root, Definition::ROOT);
         Definition {

@@ -145,7 +145,7 @@ impl Parser {
             None => parent_ql,
             Some(v) => {
                 match self.query_language(v, &ptr(base, "QueryLanguage")) {
-                    Some(QueryLanguage::JsonPath) if parent_ql == QueryLanguage::Jsonata => {
+                    Some(QueryLanguage::JsonPath) if self.top_query_language == QueryLanguage::Jsonata => {
                         self.schema(base, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
                         QueryLanguage::Jsonata
                     }
@@ -215,7 +215,7 @@ impl Parser {
                 error: self.dynamic_string(obj, base, "Error", ql),
                 cause: self.dynamic_string(obj, base, "Cause", ql),
             }),
-            StateType::Parallel => self.parallel(obj, base, ql),
+            StateType::Parallel => self.parallel(obj, base),
             StateType::Map => {
                 let legacy_parameters = s.parameters.take();
                 self.map(obj, base, ql, legacy_parameters)
@@ -370,7 +370,7 @@ impl Parser {
         Kind::Wait(Wait::Timestamp(d.unwrap_or(Dynamic::Literal(String::new()))))
     }
 
-    fn parallel(&mut self, obj: &Map<String, Value>, base: &str, ql: QueryLanguage) -> Kind {
+    fn parallel(&mut self, obj: &Map<String, Value>, base: &str) -> Kind {
         let location = ptr(base, "Branches");
         let mut branches = Vec::new();
         match obj.get("Branches") {
@@ -380,7 +380,7 @@ impl Parser {
                     match b.as_object() {
                         Some(bo) => {
                             self.sub_block_fields(bo, &bp);
-                            branches.push(self.block(bo, &bp, ql, None));
+                            branches.push(self.block(bo, &bp, self.top_query_language, None));
                         }
                         None => self.schema(bp, "A branch must be an object"),
                     }
@@ -445,7 +445,7 @@ impl Parser {
         }
         let config = self.processor_config(pobj, &pp);
         let distributed = config.mode == ProcessorMode::Distributed;
-        let processor = self.block(pobj, &pp, ql, Some(config));
+        let processor = self.block(pobj, &pp, self.top_query_language, Some(config));
         if let Some(l) = obj.get("Label") {
             self.label(l, &ptr(base, "Label"));
         }

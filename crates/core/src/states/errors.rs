@@ -10,83 +10,94 @@ use serde_json::{Map, Value};
 use statecraft_asl::{Jitter, QueryLanguage, Retrier};
 use statecraft_expr::StatesError;
 
-/// `evaluation_reported`: the caller already recorded `EvaluationFailed` for this failure.
+/// Retry, else Catch, else fail the frame. `evaluation_reported`: the caller already recorded
+/// `EvaluationFailed` for this failure.
 pub(crate) fn handle(m: &mut Machine<'_>, fid: u32, failure: Failure, evaluation_reported: bool) {
+    if !evaluation_reported && failure.is(StatesError::QueryEvaluationError) {
+        if let Some(frame) = m.frame(fid) {
+            let name = m.def.state(frame.state_ref()).name.clone();
+            m.emit(fid, EventKind::EvaluationFailed { info: failure.info(), location: None, state: name });
+        }
+    }
+    if !retry(m, fid, &failure) {
+        catch_or_fail(m, fid, failure);
+    }
+}
+
+/// Schedules a retry when the first matching retrier has attempts left.
+pub(crate) fn retry(m: &mut Machine<'_>, fid: u32, failure: &Failure) -> bool {
+    let Some(frame) = m.frame(fid) else { return false };
+    let state = m.def.state(frame.state_ref());
+    let Some((i, r)) = state
+        .retry
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.error_equals.iter().any(|e| e.matches(failure.name())))
+    else {
+        return false;
+    };
+    let attempts = frame.retry_counts.get(i).copied().unwrap_or(0);
+    if attempts as u64 >= r.max_attempts {
+        return false;
+    }
+    let delay = backoff_millis(r, attempts, m.env.random_u64());
+    let at = m.env.now() + delay;
+    if let Some(f) = m.frame_mut(fid) {
+        if f.retry_counts.len() <= i {
+            f.retry_counts.resize(i + 1, 0);
+        }
+        f.retry_counts[i] += 1;
+    }
+    let seq = m.block(fid, Blocked::Retry);
+    m.schedule(fid, seq, TimerKind::Retry, at);
+    true
+}
+
+/// Moves the frame to the first matching catcher, or fails it.
+pub(crate) fn catch_or_fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
     let Some(frame) = m.frame(fid) else { return };
     let state = m.def.state(frame.state_ref());
-    if !evaluation_reported && failure.error == StatesError::QueryEvaluationError.as_str() {
-        m.emit(
-            fid,
-            EventKind::EvaluationFailed { info: failure.info(), location: None, state: state.name.clone() },
-        );
-    }
-    let Some(frame) = m.frame(fid) else { return };
-    for (i, r) in state.retry.iter().enumerate() {
-        if r.error_equals.iter().any(|e| e.matches(&failure.error)) {
-            let attempts = frame.retry_counts.get(i).copied().unwrap_or(0);
-            if (attempts as u64) < r.max_attempts {
-                let delay = backoff_millis(r, attempts, m.env.random_u64());
-                let at = m.env.now() + delay;
-                if let Some(f) = m.frame_mut(fid) {
-                    if f.retry_counts.len() <= i {
-                        f.retry_counts.resize(i + 1, 0);
-                    }
-                    f.retry_counts[i] += 1;
-                }
-                let seq = m.block(fid, Blocked::Retry);
-                m.schedule(fid, seq, TimerKind::Retry, at);
-                return;
-            }
-            break;
-        }
-    }
+    let Some(c) = state.catch.iter().find(|c| c.error_equals.iter().any(|e| e.matches(failure.name())))
+    else {
+        return m.fail_frame(fid, failure);
+    };
     let raw = frame.input.clone();
-    for c in &state.catch {
-        if !c.error_equals.iter().any(|e| e.matches(&failure.error)) {
-            continue;
+    let mut error_output = Map::new();
+    error_output.insert("Error".into(), failure.error.clone().map(Value::String).unwrap_or(Value::Null));
+    error_output.insert("Cause".into(), failure.cause.clone().map(Value::String).unwrap_or(Value::Null));
+    let error_output = Value::Object(error_output);
+    let states = States { input: Some(&raw), error_output: Some(&error_output), ..Default::default() };
+    let assigned = match &c.assign {
+        Some(a) if state.query_language == QueryLanguage::JsonPath => {
+            let s = States { input: Some(&error_output), result: Some(&error_output), ..Default::default() };
+            io::assign(m, fid, state, a, &s).map(Some)
         }
-        let mut error_output = Map::new();
-        error_output.insert("Error".into(), Value::String(failure.error.clone()));
-        if let Some(cause) = &failure.cause {
-            error_output.insert("Cause".into(), Value::String(cause.clone()));
+        Some(a) => io::assign(m, fid, state, a, &states).map(Some),
+        None => Ok(None),
+    };
+    let assigned = match assigned {
+        Ok(a) => a,
+        Err(f) => return m.fail_frame(fid, f),
+    };
+    let output = if state.query_language == QueryLanguage::Jsonata {
+        match &c.output {
+            Some(t) => io::jsonata(m, fid, state, t, "Output", &states),
+            None => Ok(error_output),
         }
-        let error_output = Value::Object(error_output);
-        let states = States { input: Some(&raw), error_output: Some(&error_output), ..Default::default() };
-        let assigned = match c.assign.as_ref().map(|a| {
-            if state.query_language == QueryLanguage::JsonPath {
-                let s =
-                    States { input: Some(&error_output), result: Some(&error_output), ..Default::default() };
-                io::assign(m, fid, state, a, &s)
-            } else {
-                io::assign(m, fid, state, a, &states)
-            }
-        }) {
-            Some(Ok(v)) => Some(v),
-            Some(Err(f)) => return m.fail_frame(fid, f),
-            None => None,
-        };
-        let output = if state.query_language == QueryLanguage::Jsonata {
-            match &c.output {
-                Some(t) => io::jsonata(m, fid, state, t, "Output", &states),
-                None => Ok(error_output),
-            }
-        } else {
-            io::result_path(m, fid, state, &c.result_path, &raw, error_output)
-        };
-        match output {
-            Ok(output) => {
-                if let Some(vars) = &assigned {
-                    if let Some(f) = m.frame_mut(fid) {
-                        f.vars.assign(vars.clone());
-                    }
+    } else {
+        io::result_path(m, fid, state, &c.result_path, &raw, error_output)
+    };
+    match output {
+        Ok(output) => {
+            if let Some(vars) = &assigned {
+                if let Some(f) = m.frame_mut(fid) {
+                    f.vars.assign(vars.clone());
                 }
-                m.exit_state(fid, output, Some(c.next), assigned);
             }
-            Err(f) => m.fail_frame(fid, f),
+            m.exit_state(fid, output, Some(c.next), assigned);
         }
-        return;
+        Err(f) => m.fail_frame(fid, f),
     }
-    m.fail_frame(fid, failure);
 }
 
 /// The delay before retry number `attempts + 1`: IntervalSeconds × BackoffRate^attempts,

@@ -15,7 +15,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, fail: &Fail) {
         Ok(v) => v,
         Err(f) => return m.fail_frame(fid, f),
     };
-    m.fail_frame(fid, Failure { error: error.unwrap_or_default(), cause });
+    m.fail_frame(fid, Failure { error, cause });
 }
 
 fn resolve(

@@ -216,9 +216,8 @@ fn complete(m: &mut Machine<'_>, fid: u32) {
     let raw = frame.input.clone();
     let state = def.state(frame.state_ref());
     match f.kind {
-        FanoutKind::Parallel { .. } => {
-            m.emit(fid, EventKind::ParallelSucceeded);
-        }
+        // Recorded AWS histories have no ParallelStateSucceeded event.
+        FanoutKind::Parallel { .. } => {}
         FanoutKind::Map { distributed, .. } => {
             if distributed {
                 m.emit(fid, EventKind::MapRunSucceeded);
@@ -240,7 +239,9 @@ fn complete(m: &mut Machine<'_>, fid: u32) {
     }
 }
 
-/// The Parallel or Map state itself fails (a child failed, or its preparation did).
+/// The Parallel or Map state itself fails (a child failed, or its preparation did). A retry
+/// restarts it silently; otherwise `...StateFailed` is recorded before Catch. `States.Runtime`
+/// failures end the execution without state-level events, as on AWS.
 pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
     let Some(frame) = m.frame(fid) else { return };
     let state = m.def.state(frame.state_ref());
@@ -248,11 +249,17 @@ pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
     if let Some(frame) = m.frame_mut(fid) {
         frame.blocked = Blocked::Running;
     }
-    if failure.error == StatesError::QueryEvaluationError.as_str() {
+    if failure.is(StatesError::Runtime) {
+        return m.fail_frame(fid, failure);
+    }
+    if failure.is(StatesError::QueryEvaluationError) {
         m.emit(
             fid,
             EventKind::EvaluationFailed { info: failure.info(), location: None, state: state.name.clone() },
         );
+    }
+    if super::errors::retry(m, fid, &failure) {
+        return;
     }
     match state.state_type() {
         StateType::Parallel => {
@@ -265,7 +272,7 @@ pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
             m.emit(fid, EventKind::MapFailed);
         }
     }
-    super::errors::handle(m, fid, failure, true);
+    super::errors::catch_or_fail(m, fid, failure);
 }
 
 /// Aborts the running children of a fan-out.

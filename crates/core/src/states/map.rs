@@ -23,6 +23,11 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         Err(f) => return fanout::fail(m, fid, f),
     };
     m.emit(fid, EventKind::MapStarted { length: prepared.inputs.len() as u64 });
+    let (tolerated_count, tolerated_percentage) =
+        match tolerance(m, fid, state, map, &raw, &prepared.effective) {
+            Ok(t) => t,
+            Err(f) => return fanout::fail(m, fid, f),
+        };
     let map_run_arn = distributed.then(|| {
         let info = &m.exec.info;
         let label = map.label.clone().unwrap_or_else(|| state.name.clone());
@@ -46,8 +51,8 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         results: vec![Value::Null; n as usize],
         succeeded: 0,
         failed: 0,
-        tolerated_count: prepared.tolerated_count,
-        tolerated_percentage: prepared.tolerated_percentage,
+        tolerated_count,
+        tolerated_percentage,
         running: Vec::new(),
         vars,
         map_run_arn,
@@ -58,8 +63,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
 struct Prepared {
     inputs: Vec<Value>,
     max_concurrency: u32,
-    tolerated_count: Option<u64>,
-    tolerated_percentage: Option<f64>,
+    effective: Value,
 }
 
 fn prepare(
@@ -77,14 +81,6 @@ fn prepare(
     let max_concurrency = match &map.max_concurrency {
         None => 0,
         Some(d) => integer(m, fid, state, d, &effective, &jstates, "MaxConcurrency")? as u32,
-    };
-    let tolerated_count = match &map.tolerated_failure_count {
-        None => None,
-        Some(d) => Some(integer(m, fid, state, d, &effective, &jstates, "ToleratedFailureCount")?),
-    };
-    let tolerated_percentage = match &map.tolerated_failure_percentage {
-        None => None,
-        Some(d) => Some(percentage(m, fid, state, d, &effective, &jstates)?),
     };
     let mut inputs = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -104,7 +100,28 @@ fn prepare(
             inputs = batch(inputs, batcher, &effective);
         }
     }
-    Ok(Prepared { inputs, max_concurrency, tolerated_count, tolerated_percentage })
+    Ok(Prepared { inputs, max_concurrency, effective })
+}
+
+/// ToleratedFailureCount/Percentage, evaluated after MapStateStarted as AWS does.
+fn tolerance(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    map: &Map,
+    raw: &Value,
+    effective: &Value,
+) -> Result<(Option<u64>, Option<f64>), Failure> {
+    let jstates = States { input: Some(raw), ..Default::default() };
+    let count = match &map.tolerated_failure_count {
+        None => None,
+        Some(d) => Some(integer(m, fid, state, d, effective, &jstates, "ToleratedFailureCount")?),
+    };
+    let percentage = match &map.tolerated_failure_percentage {
+        None => None,
+        Some(d) => Some(percentage(m, fid, state, d, effective, &jstates)?),
+    };
+    Ok((count, percentage))
 }
 
 fn items(

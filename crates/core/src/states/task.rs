@@ -7,7 +7,7 @@ use crate::execution::{Blocked, Failure, Machine, TaskWait};
 use crate::history::{ErrorInfo, EventKind, TaskFamily};
 use crate::io::{self, States};
 use serde_json::Value;
-use statecraft_asl::{Dynamic, Pattern, Payload, QueryLanguage, Resource, State, Task};
+use statecraft_asl::{Dynamic, Payload, QueryLanguage, Resource, State, Task};
 
 pub(crate) fn family(r: &Resource) -> TaskFamily {
     match r {
@@ -20,8 +20,8 @@ pub(crate) fn family(r: &Resource) -> TaskFamily {
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, task: &Task) {
     let Some(raw) = m.frame(fid).map(|f| f.input.clone()) else { return };
     let fam = family(&task.resource);
-    let token = (fam == TaskFamily::Activity || task.resource.pattern() == Pattern::WaitForTaskToken)
-        .then(|| m.env.task_token());
+    // Every task gets a token: callbacks need it, and `$$.Task.Token` is readable in any task.
+    let token = Some(m.env.task_token());
     let (input, timeout, heartbeat) = match prepare(m, fid, state, task, &raw, token.as_deref()) {
         Ok(x) => x,
         Err(f) => return m.fail_state(fid, f),
@@ -302,10 +302,9 @@ pub(crate) fn failed(
     if !w.started && !timed_out {
         started(m, fid, None);
     }
-    let error =
-        error.unwrap_or_else(|| if timed_out { "States.Timeout".into() } else { "States.TaskFailed".into() });
+    let error = if timed_out { Some(error.unwrap_or_else(|| "States.Timeout".into())) } else { error };
     let cause = if timed_out { Some(cause.unwrap_or_default()) } else { cause };
-    let info = ErrorInfo { error: Some(error.clone()), cause: cause.clone() };
+    let info = ErrorInfo { error: error.clone(), cause: cause.clone() };
     let kind = if timed_out {
         EventKind::TaskTimedOut {
             family: w.family,

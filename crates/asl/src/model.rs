@@ -134,7 +134,7 @@ pub enum Dynamic<T> {
 /// A state with its common fields; the type-specific part is in [`Kind`].
 #[derive(Debug, Clone)]
 pub struct State {
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     /// JSON pointer to the state object.
     pub pointer: String,
     pub comment: Option<String>,

@@ -4,8 +4,9 @@
 
 use serde_json::{json, Map, Value};
 use statecraft_asl::{parse, MachineType};
-use statecraft_core::{Execution, ExecutionInfo, FixedEnv, Limits, Status};
+use statecraft_core::{Execution, ExecutionInfo, FixedEnv, HistoryEvent, Limits, Status};
 use statecraft_runtime::{run_to_end, Clock, MockConfig, MockResolver, Outcome};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -44,23 +45,97 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn main(args: Args) -> ExitCode {
-    match run(&args) {
-        Ok(outcome) => {
-            print(&outcome, args.json);
-            if outcome.status == Status::Succeeded {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = if args.json { run_json(&args, &mut out) } else { run_text(&args, &mut out) };
+    if let Err(e) = out.flush() {
+        eprintln!("statecraft run: cannot write the result: {e}");
+    }
+    match result {
+        Ok(Status::Succeeded) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
         Err(msg) => {
-            if args.json {
-                println!("{}", json!({ "status": "ERROR", "message": msg }));
-            }
             eprintln!("statecraft run: {msg}");
             ExitCode::from(2)
         }
     }
+}
+
+/// `{"history": [...], "status", "output", "error", "cause"}`: history is streamed as it is
+/// recorded, so a long execution needs no memory for it. A run that cannot finish still ends
+/// the object, with `"status": "ERROR"` and a `message`.
+fn run_json(args: &Args, out: &mut impl Write) -> Result<Status, String> {
+    let mut failed_write = None;
+    let mut buf = Vec::with_capacity(1024);
+    let mut first = true;
+    let _ = out.write_all(b"{\"history\":[");
+    let result = run(args, &mut |e: &HistoryEvent| {
+        buf.clear();
+        if !first {
+            buf.push(b',');
+        }
+        first = false;
+        e.write_aws_json(&mut buf, true);
+        if let Err(err) = out.write_all(&buf) {
+            failed_write.get_or_insert(err);
+        }
+    });
+    let mut tail = Vec::new();
+    let status = match &result {
+        Ok(outcome) => {
+            tail.push(("status", json!(outcome.status.as_str())));
+            if let Some(o) = &outcome.output {
+                tail.push(("output", o.clone()));
+            }
+            if let Some(e) = &outcome.error {
+                tail.push(("error", json!(e)));
+            }
+            if let Some(c) = &outcome.cause {
+                tail.push(("cause", json!(c)));
+            }
+            Ok(outcome.status)
+        }
+        Err(msg) => {
+            tail.push(("status", json!("ERROR")));
+            tail.push(("message", json!(msg)));
+            Err(msg.clone())
+        }
+    };
+    let mut end = b"]".to_vec();
+    for (k, v) in tail {
+        end.extend_from_slice(format!(",\"{k}\":").as_bytes());
+        let _ = serde_json::to_writer(&mut end, &v);
+    }
+    end.extend_from_slice(b"}\n");
+    out.write_all(&end).map_err(|e| e.to_string())?;
+    if let Some(e) = failed_write {
+        return Err(format!("cannot write the result: {e}"));
+    }
+    status
+}
+
+/// One line per event as it happens, then the outcome.
+fn run_text(args: &Args, out: &mut impl Write) -> Result<Status, String> {
+    let outcome = run(args, &mut |e: &HistoryEvent| {
+        let v = e.to_aws_json(true);
+        let details = v
+            .as_object()
+            .and_then(|m| m.iter().find(|(k, _)| k.ends_with("EventDetails")).map(|(_, d)| d.clone()));
+        let name = details.as_ref().and_then(|d| d.get("name")).and_then(Value::as_str).unwrap_or("");
+        let _ = writeln!(out, "{:>4}  {:<28} {}", e.id, e.kind.type_name(), name);
+    })?;
+    let mut lines = vec![format!("status: {}", outcome.status.as_str())];
+    if let Some(o) = &outcome.output {
+        lines.push(format!("output: {}", serde_json::to_string_pretty(o).unwrap_or_default()));
+    }
+    if let Some(e) = &outcome.error {
+        lines.push(format!("error: {e}"));
+    }
+    if let Some(c) = &outcome.cause {
+        lines.push(format!("cause: {c}"));
+    }
+    writeln!(out, "{}", lines.join("\n")).map_err(|e| e.to_string())?;
+    Ok(outcome.status)
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -69,7 +144,7 @@ fn read(path: &Path) -> Result<String, String> {
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn run(args: &Args) -> Result<Outcome, String> {
+fn run(args: &Args, on_event: &mut dyn FnMut(&HistoryEvent)) -> Result<Outcome, String> {
     let machine_type = MachineType::parse(&args.machine_type).ok_or("--type must be STANDARD or EXPRESS")?;
     let text = read(&args.definition)?;
     let def = parse(&text, machine_type).into_result().map_err(|diags| {
@@ -120,48 +195,10 @@ fn run(args: &Args) -> Result<Outcome, String> {
     let mut resolver = MockResolver { mocks };
     let outcome = if args.clock == "virtual" {
         let env = FixedEnv::new(start, seed);
-        run_to_end(&def, exec, &mut resolver, Clock::Virtual(&env))
+        run_to_end(&def, exec, &mut resolver, Clock::Virtual(&env), on_event)
     } else {
         let env = crate::env::SystemEnv::new();
-        run_to_end(&def, exec, &mut resolver, Clock::Real(&env))
+        run_to_end(&def, exec, &mut resolver, Clock::Real(&env), on_event)
     };
     outcome.map_err(|e| e.to_string())
-}
-
-fn print(outcome: &Outcome, as_json: bool) {
-    if as_json {
-        let mut doc = Map::new();
-        doc.insert("status".into(), json!(outcome.status.as_str()));
-        if let Some(o) = &outcome.output {
-            doc.insert("output".into(), o.clone());
-        }
-        if let Some(e) = &outcome.error {
-            doc.insert("error".into(), json!(e));
-        }
-        if let Some(c) = &outcome.cause {
-            doc.insert("cause".into(), json!(c));
-        }
-        let history: Vec<Value> = outcome.history.iter().map(|e| e.to_aws_json(true)).collect();
-        doc.insert("history".into(), Value::Array(history));
-        println!("{}", Value::Object(doc));
-        return;
-    }
-    for e in &outcome.history {
-        let v = e.to_aws_json(true);
-        let details = v
-            .as_object()
-            .and_then(|m| m.iter().find(|(k, _)| k.ends_with("EventDetails")).map(|(_, d)| d.clone()));
-        let name = details.as_ref().and_then(|d| d.get("name")).and_then(Value::as_str).unwrap_or("");
-        println!("{:>4}  {:<28} {}", e.id, e.kind.type_name(), name);
-    }
-    println!("status: {}", outcome.status.as_str());
-    if let Some(o) = &outcome.output {
-        println!("output: {}", serde_json::to_string_pretty(o).unwrap_or_default());
-    }
-    if let Some(e) = &outcome.error {
-        println!("error: {e}");
-    }
-    if let Some(c) = &outcome.cause {
-        println!("cause: {c}");
-    }
 }

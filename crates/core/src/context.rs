@@ -43,7 +43,7 @@ pub(crate) fn build(exec: &Execution, def: &Definition, frame: Option<&Frame>, e
     if let Some(frame) = frame {
         let state = def.state(frame.state_ref());
         let mut s = Map::new();
-        s.insert("Name".into(), Value::String(state.name.clone()));
+        s.insert("Name".into(), Value::String(state.name.to_string()));
         s.insert("EnteredTime".into(), Value::String(iso_millis(frame.entered_time)));
         if matches!(state.kind, Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)) {
             s.insert("RetryCount".into(), json!(frame.retry_count()));

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use statecraft_asl::{BlockId, Definition, Kind, StateRef};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// Identity and input of an execution, fixed at start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,8 +111,8 @@ pub struct Frame {
     pub block: u32,
     /// Index of the current state in the block.
     pub state: u32,
-    /// The current state's raw input.
-    pub input: Value,
+    /// The current state's raw input (shared with the history event that recorded it).
+    pub input: Arc<Value>,
     pub entered_event_id: u64,
     pub entered_time: i64,
     /// The last event this frame recorded (its next event's `previousEventId`).
@@ -174,8 +175,6 @@ pub struct Execution {
     pub next_frame: u32,
     pub next_event_id: u64,
     pub limits: Limits,
-    /// How many times each task state (by block and index) has been invoked, retries included.
-    pub invocations: BTreeMap<String, u32>,
 }
 
 /// The result of one [`Execution::apply`]: what to do and what to record.
@@ -202,7 +201,6 @@ impl Execution {
             next_frame: 0,
             next_event_id: 1,
             limits,
-            invocations: BTreeMap::new(),
         }
     }
 
@@ -212,7 +210,8 @@ impl Execution {
 
     /// Applies one event. Never panics on a stale or unexpected event: it is ignored.
     pub fn apply(&mut self, def: &Definition, event: Event, env: &dyn Env) -> Step {
-        let mut m = Machine { exec: self, def, env, out: Step::default(), work: VecDeque::new() };
+        let now = env.now();
+        let mut m = Machine { exec: self, def, env, now, out: Step::default(), work: VecDeque::new() };
         m.handle(event);
         m.drain();
         m.out
@@ -232,6 +231,8 @@ pub(crate) struct Machine<'a> {
     pub(crate) exec: &'a mut Execution,
     pub(crate) def: &'a Definition,
     pub(crate) env: &'a dyn Env,
+    /// The time of this event: read once, so one event's consequences share one timestamp.
+    pub(crate) now: i64,
     pub(crate) out: Step,
     pub(crate) work: VecDeque<Work>,
 }
@@ -258,7 +259,7 @@ impl<'a> Machine<'a> {
         if !self.exec.frames.is_empty() || self.exec.next_event_id > 1 {
             return; // already started
         }
-        let input = self.exec.info.input.clone();
+        let input = Arc::new(self.exec.info.input.clone());
         self.emit_execution(EventKind::ExecutionStarted {
             input: input.clone(),
             role_arn: self.exec.info.role_arn.clone(),
@@ -280,7 +281,7 @@ impl<'a> Machine<'a> {
         &mut self,
         parent: Option<ParentLink>,
         block: BlockId,
-        input: Value,
+        input: Arc<Value>,
         vars: Vars,
         silent: bool,
         prev_event_id: u64,
@@ -296,7 +297,7 @@ impl<'a> Machine<'a> {
                 state: start,
                 input,
                 entered_event_id: 0,
-                entered_time: self.env.now(),
+                entered_time: self.now,
                 prev_event_id,
                 seq: 0,
                 retry_counts: Vec::new(),
@@ -334,7 +335,7 @@ impl<'a> Machine<'a> {
         self.exec.next_event_id += 1;
         let prev = frame.prev_event_id;
         frame.prev_event_id = id;
-        self.out.history.push(HistoryEvent { id, previous_event_id: prev, timestamp: self.env.now(), kind });
+        self.out.history.push(HistoryEvent { id, previous_event_id: prev, timestamp: self.now, kind });
         id
     }
 
@@ -345,7 +346,7 @@ impl<'a> Machine<'a> {
         self.out.history.push(HistoryEvent {
             id,
             previous_event_id: id - 1,
-            timestamp: self.env.now(),
+            timestamp: self.now,
             kind,
         });
         id
@@ -367,7 +368,7 @@ impl<'a> Machine<'a> {
         if let Err(f) = crate::io::check_size(&input, self.exec.limits.max_payload_bytes, &state.name) {
             return self.fail_frame(fid, f);
         }
-        let now = self.env.now();
+        let now = self.now;
         let entered = self.emit(
             fid,
             EventKind::StateEntered { state_type: state.state_type(), name: state.name.clone(), input },
@@ -415,6 +416,7 @@ impl<'a> Machine<'a> {
             statecraft_asl::Transition::Next(n) => Some(n),
             statecraft_asl::Transition::End => None,
         });
+        let output = Arc::new(output);
         self.emit(
             fid,
             EventKind::StateExited {
@@ -433,7 +435,7 @@ impl<'a> Machine<'a> {
                 }
                 self.work.push_back(Work::Enter(fid));
             }
-            None => self.end_frame(fid, Ok(output)),
+            None => self.end_frame(fid, Ok(Arc::unwrap_or_clone(output))),
         }
     }
 
@@ -487,7 +489,7 @@ impl<'a> Machine<'a> {
         self.work.clear();
         let kind = match status {
             Status::Succeeded => {
-                EventKind::ExecutionSucceeded { output: output.clone().unwrap_or(Value::Null) }
+                EventKind::ExecutionSucceeded { output: Arc::new(output.clone().unwrap_or(Value::Null)) }
             }
             Status::Failed => EventKind::ExecutionFailed(info.clone().unwrap_or_default()),
             Status::TimedOut => EventKind::ExecutionTimedOut(info.clone().unwrap_or_default()),
@@ -501,7 +503,7 @@ impl<'a> Machine<'a> {
             self.exec.error = i.error;
             self.exec.cause = i.cause;
         }
-        self.exec.stop_time = Some(self.env.now());
+        self.exec.stop_time = Some(self.now);
         self.out.effects.push(Effect::ExecutionFinished);
     }
 

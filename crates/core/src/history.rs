@@ -3,7 +3,8 @@
 //! rendered as JSON strings (as AWS does) only when an event is written out.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+use std::sync::Arc;
 use statecraft_asl::StateType;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,11 +35,11 @@ pub enum TaskFamily {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EventKind {
     ExecutionStarted {
-        input: Value,
+        input: Arc<Value>,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
+        output: Arc<Value>,
     },
     ExecutionFailed(ErrorInfo),
     ExecutionAborted(ErrorInfo),
@@ -48,25 +49,25 @@ pub enum EventKind {
     },
     StateEntered {
         state_type: StateType,
-        name: String,
-        input: Value,
+        name: Arc<str>,
+        input: Arc<Value>,
     },
     StateExited {
         state_type: StateType,
-        name: String,
-        output: Value,
+        name: Arc<str>,
+        output: Arc<Value>,
         assigned: Option<Map<String, Value>>,
     },
     StateAborted {
         state_type: StateType,
-        name: String,
+        name: Arc<str>,
     },
     TaskScheduled {
         family: TaskFamily,
         resource_type: String,
         resource: String,
         region: String,
-        parameters: Value,
+        parameters: Arc<Value>,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     },
@@ -79,13 +80,13 @@ pub enum EventKind {
     TaskSubmitted {
         resource_type: String,
         resource: String,
-        output: Value,
+        output: Arc<Value>,
     },
     TaskSucceeded {
         family: TaskFamily,
         resource_type: String,
         resource: String,
-        output: Value,
+        output: Arc<Value>,
     },
     TaskFailed {
         family: TaskFamily,
@@ -110,19 +111,19 @@ pub enum EventKind {
     MapFailed,
     MapAborted,
     MapIterationStarted {
-        name: String,
+        name: Arc<str>,
         index: u64,
     },
     MapIterationSucceeded {
-        name: String,
+        name: Arc<str>,
         index: u64,
     },
     MapIterationFailed {
-        name: String,
+        name: Arc<str>,
         index: u64,
     },
     MapIterationAborted {
-        name: String,
+        name: Arc<str>,
         index: u64,
     },
     MapRunStarted {
@@ -134,24 +135,24 @@ pub enum EventKind {
     EvaluationFailed {
         info: ErrorInfo,
         location: Option<String>,
-        state: String,
+        state: Arc<str>,
     },
 }
 
 impl EventKind {
     /// The `type` of the event, as AWS names it.
-    pub fn type_name(&self) -> String {
+    pub fn type_name(&self) -> &'static str {
         use EventKind::*;
-        let fixed = match self {
+        match self {
             ExecutionStarted { .. } => "ExecutionStarted",
             ExecutionSucceeded { .. } => "ExecutionSucceeded",
             ExecutionFailed(_) => "ExecutionFailed",
             ExecutionAborted(_) => "ExecutionAborted",
             ExecutionTimedOut(_) => "ExecutionTimedOut",
             ExecutionRedriven { .. } => "ExecutionRedriven",
-            StateEntered { state_type, .. } => return format!("{}StateEntered", state_type.as_str()),
-            StateExited { state_type, .. } => return format!("{}StateExited", state_type.as_str()),
-            StateAborted { state_type, .. } => return format!("{}StateAborted", state_type.as_str()),
+            StateEntered { state_type, .. } => state_event(*state_type, 0),
+            StateExited { state_type, .. } => state_event(*state_type, 1),
+            StateAborted { state_type, .. } => state_event(*state_type, 2),
             TaskScheduled { family, .. } => family_name(*family, "Scheduled"),
             TaskStarted { family, .. } => family_name(*family, "Started"),
             TaskSubmitted { .. } => "TaskSubmitted",
@@ -175,9 +176,33 @@ impl EventKind {
             MapRunFailed(_) => "MapRunFailed",
             MapRunAborted => "MapRunAborted",
             EvaluationFailed { .. } => "EvaluationFailed",
-        };
-        fixed.to_string()
+        }
     }
+}
+
+/// `PassStateEntered`, `TaskStateExited`, `WaitStateAborted`, ...
+fn state_event(t: StateType, what: usize) -> &'static str {
+    const NAMES: [[&str; 3]; 8] = [
+        ["PassStateEntered", "PassStateExited", "PassStateAborted"],
+        ["TaskStateEntered", "TaskStateExited", "TaskStateAborted"],
+        ["ChoiceStateEntered", "ChoiceStateExited", "ChoiceStateAborted"],
+        ["WaitStateEntered", "WaitStateExited", "WaitStateAborted"],
+        ["SucceedStateEntered", "SucceedStateExited", "SucceedStateAborted"],
+        ["FailStateEntered", "FailStateExited", "FailStateAborted"],
+        ["ParallelStateEntered", "ParallelStateExited", "ParallelStateAborted"],
+        ["MapStateEntered", "MapStateExited", "MapStateAborted"],
+    ];
+    let row = match t {
+        StateType::Pass => 0,
+        StateType::Task => 1,
+        StateType::Choice => 2,
+        StateType::Wait => 3,
+        StateType::Succeed => 4,
+        StateType::Fail => 5,
+        StateType::Parallel => 6,
+        StateType::Map => 7,
+    };
+    NAMES[row][what]
 }
 
 fn family_name(family: TaskFamily, what: &str) -> &'static str {
@@ -205,82 +230,240 @@ pub fn payload_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-fn not_truncated() -> Value {
-    json!({ "truncated": false })
+/// Writes one JSON object, key by key, straight into a byte buffer: history is written for
+/// every transition, so it does not go through intermediate `Value` maps.
+struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
 }
 
-fn error_details(info: &ErrorInfo) -> Value {
-    let mut m = Map::new();
-    if let Some(e) = &info.error {
-        m.insert("error".into(), Value::String(e.clone()));
+impl<'a> Obj<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Obj<'a> {
+        out.push(b'{');
+        Obj { out, first: true }
     }
-    if let Some(c) = &info.cause {
-        m.insert("cause".into(), Value::String(c.clone()));
+
+    /// Keys are plain ASCII names (or variable names, which are escaped).
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, k);
+        self.out.push(b':');
     }
-    Value::Object(m)
+
+    fn str(&mut self, k: &str, v: &str) -> &mut Self {
+        self.key(k);
+        write_str(self.out, v);
+        self
+    }
+
+    fn opt_str(&mut self, k: &str, v: Option<&str>) -> &mut Self {
+        if let Some(v) = v {
+            self.str(k, v);
+        }
+        self
+    }
+
+    fn num(&mut self, k: &str, v: u64) -> &mut Self {
+        self.key(k);
+        push_u64(self.out, v);
+        self
+    }
+
+    /// Epoch seconds with milliseconds, as the AWS JSON protocol renders timestamps.
+    fn timestamp(&mut self, k: &str, millis: i64) -> &mut Self {
+        self.key(k);
+        if millis < 0 {
+            self.out.push(b'-');
+        }
+        let m = millis.unsigned_abs();
+        push_u64(self.out, m / 1000);
+        self.out.push(b'.');
+        let frac = m % 1000;
+        self.out.extend_from_slice(&[b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8]);
+        self
+    }
+
+    fn opt_num(&mut self, k: &str, v: Option<u64>) -> &mut Self {
+        if let Some(v) = v {
+            self.num(k, v);
+        }
+        self
+    }
+
+    /// A payload: JSON text inside a JSON string, as AWS renders it; left out without data.
+    fn payload(&mut self, k: &str, v: &Value, include_data: bool) -> &mut Self {
+        if include_data {
+            self.key(k);
+            self.out.push(b'"');
+            let _ = serde_json::to_writer(Escaping(&mut *self.out), v);
+            self.out.push(b'"');
+        }
+        self
+    }
+
+    fn not_truncated(&mut self, k: &str) -> &mut Self {
+        self.key(k);
+        self.out.extend_from_slice(b"{\"truncated\":false}");
+        self
+    }
+
+    fn error(&mut self, info: &ErrorInfo) -> &mut Self {
+        self.opt_str("error", info.error.as_deref()).opt_str("cause", info.cause.as_deref())
+    }
+
+    /// A nested object under `k`.
+    fn obj(&mut self, k: &str, fill: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
+        self.key(k);
+        let mut inner = Obj::new(self.out);
+        fill(&mut inner);
+        inner.out.push(b'}');
+        self
+    }
+
+    fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Escapes JSON text as it is written, so a payload becomes the body of a JSON string
+/// without an intermediate copy.
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Escaping<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        escape_into(self.0, buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    escape_into(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// Appends `bytes` (UTF-8) with JSON string escaping.
+fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 impl HistoryEvent {
     /// The event as GetExecutionHistory returns it (AWS JSON protocol: `timestamp` in epoch
     /// seconds). With `include_data` false, payloads are left out as AWS does for
     /// `includeExecutionData: false`.
-    pub fn to_aws_json(&self, include_data: bool) -> Value {
+    pub fn write_aws_json(&self, out: &mut Vec<u8>, include_data: bool) {
         use EventKind::*;
-        let mut m = Map::new();
-        m.insert("timestamp".into(), json!(self.timestamp as f64 / 1000.0));
-        m.insert("type".into(), Value::String(self.kind.type_name()));
-        m.insert("id".into(), json!(self.id));
-        m.insert("previousEventId".into(), json!(self.previous_event_id));
-        let payload = |v: &Value| if include_data { Value::String(payload_text(v)) } else { Value::Null };
-        let (key, details): (&str, Value) = match &self.kind {
-            ExecutionStarted { input, role_arn } => (
-                "executionStartedEventDetails",
-                json!({ "input": payload(input), "inputDetails": not_truncated(), "roleArn": role_arn }),
-            ),
-            ExecutionSucceeded { output } => (
-                "executionSucceededEventDetails",
-                json!({ "output": payload(output), "outputDetails": not_truncated() }),
-            ),
-            ExecutionFailed(i) => ("executionFailedEventDetails", error_details(i)),
-            ExecutionAborted(i) => ("executionAbortedEventDetails", error_details(i)),
-            ExecutionTimedOut(i) => ("executionTimedOutEventDetails", error_details(i)),
+        let mut o = Obj::new(out);
+        o.timestamp("timestamp", self.timestamp);
+        o.str("type", self.kind.type_name());
+        o.num("id", self.id).num("previousEventId", self.previous_event_id);
+        let d = include_data;
+        match &self.kind {
+            ExecutionStarted { input, role_arn } => {
+                o.obj("executionStartedEventDetails", |x| {
+                    x.payload("input", input, d).not_truncated("inputDetails").str("roleArn", role_arn);
+                });
+            }
+            ExecutionSucceeded { output } => {
+                o.obj("executionSucceededEventDetails", |x| {
+                    x.payload("output", output, d).not_truncated("outputDetails");
+                });
+            }
+            ExecutionFailed(i) => {
+                o.obj("executionFailedEventDetails", |x| {
+                    x.error(i);
+                });
+            }
+            ExecutionAborted(i) => {
+                o.obj("executionAbortedEventDetails", |x| {
+                    x.error(i);
+                });
+            }
+            ExecutionTimedOut(i) => {
+                o.obj("executionTimedOutEventDetails", |x| {
+                    x.error(i);
+                });
+            }
             ExecutionRedriven { redrive_count } => {
-                ("executionRedrivenEventDetails", json!({ "redriveCount": redrive_count }))
+                o.obj("executionRedrivenEventDetails", |x| {
+                    x.num("redriveCount", u64::from(*redrive_count));
+                });
             }
-            StateEntered { name, input, .. } => (
-                "stateEnteredEventDetails",
-                json!({ "name": name, "input": payload(input), "inputDetails": not_truncated() }),
-            ),
+            StateEntered { name, input, .. } => {
+                o.obj("stateEnteredEventDetails", |x| {
+                    x.str("name", name).payload("input", input, d).not_truncated("inputDetails");
+                });
+            }
             StateExited { name, output, assigned, .. } => {
-                let mut d =
-                    json!({ "name": name, "output": payload(output), "outputDetails": not_truncated() });
-                if let Some(vars) = assigned {
-                    let rendered: Map<String, Value> =
-                        vars.iter().map(|(k, v)| (k.clone(), Value::String(payload_text(v)))).collect();
-                    d["assignedVariables"] = Value::Object(rendered);
-                    d["assignedVariablesDetails"] = not_truncated();
-                }
-                ("stateExitedEventDetails", d)
+                o.obj("stateExitedEventDetails", |x| {
+                    x.str("name", name).payload("output", output, d).not_truncated("outputDetails");
+                    if let Some(vars) = assigned {
+                        x.obj("assignedVariables", |a| {
+                            for (k, v) in vars {
+                                a.payload(k, v, true);
+                            }
+                        });
+                        x.not_truncated("assignedVariablesDetails");
+                    }
+                });
             }
-            StateAborted { .. } => ("", Value::Null),
+            StateAborted { .. } | TaskStarted { family: TaskFamily::Lambda, .. } => {}
             TaskScheduled { family: TaskFamily::Lambda, resource, parameters, timeout, .. } => {
-                let mut d = json!({ "resource": resource, "input": payload(parameters), "inputDetails": not_truncated() });
-                if let Some(t) = timeout {
-                    d["timeoutInSeconds"] = json!(t);
-                }
-                ("lambdaFunctionScheduledEventDetails", d)
+                o.obj("lambdaFunctionScheduledEventDetails", |x| {
+                    x.str("resource", resource).payload("input", parameters, d).not_truncated("inputDetails");
+                    x.opt_num("timeoutInSeconds", *timeout);
+                });
             }
-            TaskScheduled {
-                family: TaskFamily::Activity, resource, parameters, timeout, heartbeat, ..
-            } => {
-                let mut d = json!({ "resource": resource, "input": payload(parameters), "inputDetails": not_truncated() });
-                if let Some(t) = timeout {
-                    d["timeoutInSeconds"] = json!(t);
-                }
-                if let Some(h) = heartbeat {
-                    d["heartbeatInSeconds"] = json!(h);
-                }
-                ("activityScheduledEventDetails", d)
+            TaskScheduled { family: TaskFamily::Activity, resource, parameters, timeout, heartbeat, .. } => {
+                o.obj("activityScheduledEventDetails", |x| {
+                    x.str("resource", resource).payload("input", parameters, d).not_truncated("inputDetails");
+                    x.opt_num("timeoutInSeconds", *timeout).opt_num("heartbeatInSeconds", *heartbeat);
+                });
             }
             TaskScheduled {
                 family: TaskFamily::Service,
@@ -291,53 +474,43 @@ impl HistoryEvent {
                 timeout,
                 heartbeat,
             } => {
-                let mut d = json!({
-                    "resourceType": resource_type, "resource": resource, "region": region,
-                    "parameters": payload(parameters),
+                o.obj("taskScheduledEventDetails", |x| {
+                    x.str("resourceType", resource_type).str("resource", resource).str("region", region);
+                    x.payload("parameters", parameters, d);
+                    x.opt_num("timeoutInSeconds", *timeout).opt_num("heartbeatInSeconds", *heartbeat);
                 });
-                if let Some(t) = timeout {
-                    d["timeoutInSeconds"] = json!(t);
-                }
-                if let Some(h) = heartbeat {
-                    d["heartbeatInSeconds"] = json!(h);
-                }
-                ("taskScheduledEventDetails", d)
             }
-            TaskStarted { family: TaskFamily::Lambda, .. } => ("", Value::Null),
             TaskStarted { family: TaskFamily::Activity, worker_name, .. } => {
-                let mut d = json!({});
-                if let Some(w) = worker_name {
-                    d["workerName"] = json!(w);
-                }
-                ("activityStartedEventDetails", d)
+                o.obj("activityStartedEventDetails", |x| {
+                    x.opt_str("workerName", worker_name.as_deref());
+                });
             }
             TaskStarted { family: TaskFamily::Service, resource_type, resource, .. } => {
-                ("taskStartedEventDetails", json!({ "resourceType": resource_type, "resource": resource }))
+                o.obj("taskStartedEventDetails", |x| {
+                    x.str("resourceType", resource_type).str("resource", resource);
+                });
             }
-            TaskSubmitted { resource_type, resource, output } => (
-                "taskSubmittedEventDetails",
-                json!({ "resourceType": resource_type, "resource": resource, "output": payload(output), "outputDetails": not_truncated() }),
-            ),
-            TaskSucceeded { family: TaskFamily::Lambda, output, .. } => (
-                "lambdaFunctionSucceededEventDetails",
-                json!({ "output": payload(output), "outputDetails": not_truncated() }),
-            ),
-            TaskSucceeded { family: TaskFamily::Activity, output, .. } => (
-                "activitySucceededEventDetails",
-                json!({ "output": payload(output), "outputDetails": not_truncated() }),
-            ),
-            TaskSucceeded { family: TaskFamily::Service, resource_type, resource, output } => (
-                "taskSucceededEventDetails",
-                json!({ "resourceType": resource_type, "resource": resource, "output": payload(output), "outputDetails": not_truncated() }),
-            ),
-            TaskFailed { family, resource_type, resource, info }
-            | TaskTimedOut { family, resource_type, resource, info } => {
+            TaskSubmitted { resource_type, resource, output } => {
+                o.obj("taskSubmittedEventDetails", |x| {
+                    x.str("resourceType", resource_type).str("resource", resource);
+                    x.payload("output", output, d).not_truncated("outputDetails");
+                });
+            }
+            TaskSucceeded { family, resource_type, resource, output } => {
+                let key = match family {
+                    TaskFamily::Lambda => "lambdaFunctionSucceededEventDetails",
+                    TaskFamily::Activity => "activitySucceededEventDetails",
+                    TaskFamily::Service => "taskSucceededEventDetails",
+                };
+                o.obj(key, |x| {
+                    if *family == TaskFamily::Service {
+                        x.str("resourceType", resource_type).str("resource", resource);
+                    }
+                    x.payload("output", output, d).not_truncated("outputDetails");
+                });
+            }
+            TaskFailed { family, resource_type, resource, info } | TaskTimedOut { family, resource_type, resource, info } => {
                 let timed_out = matches!(self.kind, TaskTimedOut { .. });
-                let mut d = error_details(info);
-                if *family == TaskFamily::Service {
-                    d["resourceType"] = json!(resource_type);
-                    d["resource"] = json!(resource);
-                }
                 let key = match (family, timed_out) {
                     (TaskFamily::Lambda, false) => "lambdaFunctionFailedEventDetails",
                     (TaskFamily::Lambda, true) => "lambdaFunctionTimedOutEventDetails",
@@ -346,47 +519,93 @@ impl HistoryEvent {
                     (TaskFamily::Service, false) => "taskFailedEventDetails",
                     (TaskFamily::Service, true) => "taskTimedOutEventDetails",
                 };
-                (key, d)
+                o.obj(key, |x| {
+                    x.error(info);
+                    if *family == TaskFamily::Service {
+                        x.str("resourceType", resource_type).str("resource", resource);
+                    }
+                });
             }
-            ParallelStarted | ParallelSucceeded | ParallelFailed | ParallelAborted | MapSucceeded
-            | MapFailed | MapAborted | MapRunSucceeded | MapRunAborted => ("", Value::Null),
-            MapStarted { length } => ("mapStateStartedEventDetails", json!({ "length": length })),
-            MapIterationStarted { name, index } => {
-                ("mapIterationStartedEventDetails", json!({ "name": name, "index": index }))
+            ParallelStarted | ParallelSucceeded | ParallelFailed | ParallelAborted | MapSucceeded | MapFailed
+            | MapAborted | MapRunSucceeded | MapRunAborted => {}
+            MapStarted { length } => {
+                o.obj("mapStateStartedEventDetails", |x| {
+                    x.num("length", *length);
+                });
             }
-            MapIterationSucceeded { name, index } => {
-                ("mapIterationSucceededEventDetails", json!({ "name": name, "index": index }))
-            }
-            MapIterationFailed { name, index } => {
-                ("mapIterationFailedEventDetails", json!({ "name": name, "index": index }))
-            }
-            MapIterationAborted { name, index } => {
-                ("mapIterationAbortedEventDetails", json!({ "name": name, "index": index }))
+            MapIterationStarted { name, index }
+            | MapIterationSucceeded { name, index }
+            | MapIterationFailed { name, index }
+            | MapIterationAborted { name, index } => {
+                let key = match &self.kind {
+                    MapIterationStarted { .. } => "mapIterationStartedEventDetails",
+                    MapIterationSucceeded { .. } => "mapIterationSucceededEventDetails",
+                    MapIterationFailed { .. } => "mapIterationFailedEventDetails",
+                    _ => "mapIterationAbortedEventDetails",
+                };
+                o.obj(key, |x| {
+                    x.str("name", name).num("index", *index);
+                });
             }
             MapRunStarted { map_run_arn } => {
-                ("mapRunStartedEventDetails", json!({ "mapRunArn": map_run_arn }))
+                o.obj("mapRunStartedEventDetails", |x| {
+                    x.str("mapRunArn", map_run_arn);
+                });
             }
-            MapRunFailed(i) => ("mapRunFailedEventDetails", error_details(i)),
+            MapRunFailed(i) => {
+                o.obj("mapRunFailedEventDetails", |x| {
+                    x.error(i);
+                });
+            }
             EvaluationFailed { info, location, state } => {
-                let mut d = error_details(info);
-                if let Some(l) = location {
-                    d["location"] = json!(l);
-                }
-                d["state"] = json!(state);
-                ("evaluationFailedEventDetails", d)
+                o.obj("evaluationFailedEventDetails", |x| {
+                    x.error(info).opt_str("location", location.as_deref()).str("state", state);
+                });
             }
-        };
-        if !key.is_empty() {
-            let details = if include_data { details } else { strip_nulls(details) };
-            m.insert(key.into(), details);
         }
-        Value::Object(m)
+        o.end();
+    }
+
+    /// The event as a JSON value (see [`HistoryEvent::write_aws_json`]).
+    pub fn to_aws_json(&self, include_data: bool) -> Value {
+        let mut buf = Vec::with_capacity(256);
+        self.write_aws_json(&mut buf, include_data);
+        serde_json::from_slice(&buf).unwrap_or(Value::Null)
     }
 }
 
-fn strip_nulls(v: Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).collect()),
-        other => other,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn string_escaping_matches_serde() {
+        for s in ["plain", "quote\" back\\slash", "ctl\u{1}\n\t\r\u{8}\u{c}\u{1f}", "é ☃"] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap());
+        }
+    }
+
+    #[test]
+    fn renders_payloads_as_json_text() {
+        let e = HistoryEvent {
+            id: 2,
+            previous_event_id: 0,
+            timestamp: 1_500,
+            kind: EventKind::StateEntered {
+                state_type: StateType::Pass,
+                name: "A".into(),
+                input: Arc::new(json!({"a": [1, "x"]})),
+            },
+        };
+        let v = e.to_aws_json(true);
+        assert_eq!(v["type"], "PassStateEntered");
+        assert_eq!(v["timestamp"], 1.5);
+        assert_eq!(v["stateEnteredEventDetails"]["input"], "{\"a\":[1,\"x\"]}");
+        assert_eq!(v["stateEnteredEventDetails"]["inputDetails"]["truncated"], false);
+        let bare = e.to_aws_json(false);
+        assert!(bare["stateEnteredEventDetails"].get("input").is_none());
     }
 }

@@ -58,17 +58,17 @@ pub struct Outcome {
     pub output: Option<Value>,
     pub error: Option<String>,
     pub cause: Option<String>,
-    pub history: Vec<HistoryEvent>,
 }
 
-/// Applies `Started` and then every consequence until the execution ends.
+/// Applies `Started` and then every consequence until the execution ends. History events go
+/// to `on_event` as they are recorded (nothing is kept).
 pub fn run_to_end(
     def: &Definition,
     mut exec: Execution,
     resolver: &mut dyn Resolver,
     clock: Clock<'_>,
+    on_event: &mut dyn FnMut(&HistoryEvent),
 ) -> Result<Outcome, RunError> {
-    let mut history = Vec::new();
     let mut queue = VecDeque::from([Event::Started]);
     let mut timers: BinaryHeap<Reverse<(i64, u64, TimerKey)>> = BinaryHeap::new();
     let mut timer_no = 0u64;
@@ -77,7 +77,9 @@ pub fn run_to_end(
     loop {
         if let Some(event) = queue.pop_front() {
             let step = exec.apply(def, event, clock.env());
-            history.extend(step.history);
+            for e in &step.history {
+                on_event(e);
+            }
             for effect in step.effects {
                 match effect {
                     Effect::InvokeTask(req) => {
@@ -128,7 +130,7 @@ pub fn run_to_end(
         }
         queue.push_back(Event::TimerFired { timer });
     }
-    Ok(Outcome { status: exec.status, output: exec.output, error: exec.error, cause: exec.cause, history })
+    Ok(Outcome { status: exec.status, output: exec.output, error: exec.error, cause: exec.cause })
 }
 
 /// Orders timers with equal times by insertion only (TimerId has no meaningful order).

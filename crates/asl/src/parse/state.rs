@@ -104,7 +104,7 @@ impl Parser {
         names: &HashMap<String, u32>,
     ) -> State {
         let placeholder = |kind| State {
-            name: name.to_string(),
+            name: name.into(),
             pointer: base.to_string(),
             comment: None,
             query_language: parent_ql,

@@ -41,7 +41,7 @@ pub(crate) fn retry(m: &mut Machine<'_>, fid: u32, failure: &Failure) -> bool {
         return false;
     }
     let delay = backoff_millis(r, attempts, m.env.random_u64());
-    let at = m.env.now() + delay;
+    let at = m.now + delay;
     if let Some(f) = m.frame_mut(fid) {
         if f.retry_counts.len() <= i {
             f.retry_counts.resize(i + 1, 0);

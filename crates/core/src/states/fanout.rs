@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use statecraft_asl::{BlockId, Kind, StateType};
 use statecraft_expr::StatesError;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,8 +41,8 @@ pub struct Fanout {
     pub failed: u32,
     pub tolerated_count: Option<u64>,
     pub tolerated_percentage: Option<f64>,
-    /// Running children: (index, frame id).
-    pub running: Vec<(u32, u32)>,
+    /// Running children: index → frame id.
+    pub running: BTreeMap<u32, u32>,
     pub vars: Option<Arc<Map<String, Value>>>,
     pub map_run_arn: Option<String>,
 }
@@ -139,10 +140,10 @@ fn start_more(m: &mut Machine<'_>, fid: u32) {
             m.frame(fid).map(|f| f.prev_event_id).unwrap_or(0)
         };
         let child =
-            m.new_frame(Some(ParentLink { frame: fid, index }), BlockId(block), input, vars, silent, prev);
+            m.new_frame(Some(ParentLink { frame: fid, index }), BlockId(block), Arc::new(input), vars, silent, prev);
         if let Some(frame) = m.frame_mut(fid) {
             if let Blocked::Children(f) = &mut frame.blocked {
-                f.running.push((index, child));
+                f.running.insert(index, child);
             }
         }
         m.work.push_back(Work::Enter(child));
@@ -155,14 +156,14 @@ pub(crate) fn child_done(m: &mut Machine<'_>, parent: ParentLink, outcome: Resul
     let Some(frame) = m.frame(fid) else { return };
     let state = m.def.state(frame.state_ref());
     let Blocked::Children(f) = &frame.blocked else { return };
-    if !f.running.iter().any(|(i, _)| *i == parent.index) {
+    if !f.running.contains_key(&parent.index) {
         return;
     }
     let is_map_inline = matches!(f.kind, FanoutKind::Map { distributed: false, .. });
     let mut failure = None;
     if let Some(frame) = m.frame_mut(fid) {
         if let Blocked::Children(f) = &mut frame.blocked {
-            f.running.retain(|(i, _)| *i != parent.index);
+            f.running.remove(&parent.index);
             match outcome {
                 Ok(v) => {
                     if let Some(slot) = f.results.get_mut(parent.index as usize) {

@@ -30,7 +30,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         };
     let map_run_arn = distributed.then(|| {
         let info = &m.exec.info;
-        let label = map.label.clone().unwrap_or_else(|| state.name.clone());
+        let label = map.label.clone().unwrap_or_else(|| state.name.to_string());
         let id = crate::ids::uuid(m.env);
         format!(
             "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
@@ -53,7 +53,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         failed: 0,
         tolerated_count,
         tolerated_percentage,
-        running: Vec::new(),
+        running: Default::default(),
         vars,
         map_run_arn,
     };

@@ -22,7 +22,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
                 "Arguments",
                 &States { input: Some(&raw), ..Default::default() },
             ),
-            None => Ok(raw),
+            None => Ok(Value::clone(&raw)),
         }
     } else {
         io::input_path(m, fid, state, &raw).and_then(|effective| match &state.parameters {
@@ -48,7 +48,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
         failed: 0,
         tolerated_count: None,
         tolerated_percentage: None,
-        running: Vec::new(),
+        running: Default::default(),
         vars,
         map_run_arn: None,
     };

@@ -2,6 +2,7 @@
 
 use crate::execution::Machine;
 use crate::io::{self, States};
+use serde_json::Value;
 use statecraft_asl::{QueryLanguage, State};
 
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State) {
@@ -11,7 +12,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State) {
             Some(t) => {
                 io::jsonata(m, fid, state, t, "Output", &States { input: Some(&raw), ..Default::default() })
             }
-            None => Ok(raw),
+            None => Ok(Value::clone(&raw)),
         }
     } else {
         io::input_path(m, fid, state, &raw).and_then(|v| io::output_path(m, fid, state, v))

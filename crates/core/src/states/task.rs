@@ -7,6 +7,7 @@ use crate::execution::{Blocked, Failure, Machine, TaskWait};
 use crate::history::{ErrorInfo, EventKind, TaskFamily};
 use crate::io::{self, States};
 use serde_json::Value;
+use std::sync::Arc;
 use statecraft_asl::{Dynamic, Payload, QueryLanguage, Resource, State, Task};
 
 pub(crate) fn family(r: &Resource) -> TaskFamily {
@@ -27,7 +28,6 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, task: &Task) {
         Err(f) => return m.fail_state(fid, f),
     };
     let retry_count = m.frame(fid).map(|f| f.retry_count()).unwrap_or(0);
-    *m.exec.invocations.entry(state.name.clone()).or_insert(0) += 1;
     let region = match &task.resource {
         Resource::Lambda { region, .. } if !region.is_empty() => region.clone(),
         _ => m.exec.info.region.clone(),
@@ -39,7 +39,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, task: &Task) {
             resource_type: task.resource.resource_type(),
             resource: resource_label(&task.resource),
             region,
-            parameters: input.clone(),
+            parameters: Arc::new(input.clone()),
             timeout,
             heartbeat,
         },
@@ -63,10 +63,10 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, task: &Task) {
             },
         );
     }
-    let now = m.env.now();
+    let now = m.now;
     m.out.effects.push(Effect::InvokeTask(Box::new(TaskRequest {
         task: TaskId { frame: fid, seq },
-        state_name: state.name.clone(),
+        state_name: state.name.to_string(),
         resource: task.resource.clone(),
         input,
         timeout_seconds: timeout,
@@ -204,7 +204,7 @@ pub(crate) fn submitted(m: &mut Machine<'_>, fid: u32, output: Value) {
         EventKind::TaskSubmitted {
             resource_type: task.resource.resource_type(),
             resource: task.resource.resource_name(),
-            output,
+            output: Arc::new(output),
         },
     );
 }
@@ -221,7 +221,7 @@ pub(crate) fn heartbeat(m: &mut Machine<'_>, fid: u32) {
             round = tw.heartbeat_seq;
         }
     }
-    let at = m.env.now() + h as i64 * 1000;
+    let at = m.now + h as i64 * 1000;
     m.schedule_round(fid, seq, TimerKind::Heartbeat, round, at);
 }
 
@@ -236,7 +236,7 @@ pub(crate) fn succeeded(m: &mut Machine<'_>, fid: u32, output: Value) {
             family: w.family,
             resource_type: task.resource.resource_type(),
             resource: resource_label(&task.resource),
-            output: output.clone(),
+            output: Arc::new(output.clone()),
         },
     );
     if let Err(f) = io::check_size(&output, m.exec.limits.max_payload_bytes, &state.name) {

@@ -32,7 +32,7 @@ pub(crate) fn fired(m: &mut Machine<'_>, fid: u32) {
         };
         let output = match &state.output {
             Some(t) => io::jsonata(m, fid, state, t, "Output", &states),
-            None => Ok(raw),
+            None => Ok(Value::clone(&raw)),
         };
         output.map(|o| (o, assigned))
     } else {
@@ -64,7 +64,7 @@ pub(crate) fn fired(m: &mut Machine<'_>, fid: u32) {
 }
 
 fn until(m: &Machine<'_>, fid: u32, state: &State, wait: &Wait, raw: &Value) -> Result<i64, Failure> {
-    let now = m.env.now();
+    let now = m.now;
     let jsonata_states = States { input: Some(raw), ..Default::default() };
     match wait {
         Wait::Seconds(Dynamic::Literal(s)) => Ok(now + *s as i64 * 1000),

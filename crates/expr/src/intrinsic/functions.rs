@@ -394,8 +394,3 @@ fn uuid(scope: &Scope<'_>) -> String {
     let h = hex(&bytes);
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
-
-#[cfg(test)]
-pub(super) mod testing {
-    pub(crate) use super::{array_range, lenient_base64, string_to_json};
-}

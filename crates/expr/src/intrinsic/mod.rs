@@ -332,7 +332,7 @@ fn path_len(s: &str) -> Option<usize> {
             '\'' | '"' if depth > 0 => quote = Some(c),
             '[' | '(' => depth += 1,
             ']' | ')' if depth > 0 => depth -= 1,
-            ',' | ')' => return Some(i),
+            ',' | ')' if depth == 0 => return Some(i),
             _ => {}
         }
     }

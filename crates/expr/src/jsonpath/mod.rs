@@ -198,12 +198,14 @@ impl Path {
                         None if last => break,
                         None => return format!("Missing property in path {path}{fragment}"),
                     },
-                    other => return format!(
+                    other => {
+                        return format!(
                         "Expected to find an object with property {fragment} in path {path} but found '{}'. \
                              This is not a json object according to the JsonProvider: \
                              'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.",
                         java_class(other)
-                    ),
+                    )
+                    }
                 },
                 Token::Index(idx) if idx.len() == 1 => match node {
                     Value::Array(items) => match eval::index(items, i64::from(idx[0])) {

@@ -10,8 +10,8 @@ use std::borrow::Cow;
 
 /// Appends to `out` every match of `tokens[i..]` starting at `node`. `root` is the document that
 /// `$` inside filters refers to.
-pub(crate) fn collect<'t, 'a>(
-    tokens: &'t [Token],
+pub(crate) fn collect<'a>(
+    tokens: &[Token],
     i: usize,
     node: &'a Value,
     root: &'a Value,
@@ -64,11 +64,7 @@ pub(crate) fn collect<'t, 'a>(
         },
         Token::Scan => scan(tokens, i + 1, node, root, out),
         Token::Filter(expr) => match node {
-            Value::Object(_) => {
-                if filter::accept(expr, node, root) {
-                    collect(tokens, i + 1, node, root, out);
-                }
-            }
+            Value::Object(_) if filter::accept(expr, node, root) => collect(tokens, i + 1, node, root, out),
             Value::Array(items) => {
                 for v in items {
                     if filter::accept(expr, v, root) {
@@ -90,13 +86,7 @@ pub(crate) fn collect<'t, 'a>(
 }
 
 /// Jayway's `ScanPathToken.walk`: `tokens[j]` is the token after `..`.
-fn scan<'t, 'a>(
-    tokens: &'t [Token],
-    j: usize,
-    node: &'a Value,
-    root: &'a Value,
-    out: &mut Vec<Cow<'a, Value>>,
-) {
+fn scan<'a>(tokens: &[Token], j: usize, node: &'a Value, root: &'a Value, out: &mut Vec<Cow<'a, Value>>) {
     let Some(target) = tokens.get(j) else { return };
     match node {
         Value::Object(map) => {

@@ -315,7 +315,7 @@ fn closing_bracket(s: &str, open: usize) -> Option<usize> {
             }
             '(' => {
                 let close = parse::closing_paren(s, i)?;
-                while let Some((j, _)) = chars.next() {
+                for (j, _) in chars.by_ref() {
                     if j == close {
                         break;
                     }

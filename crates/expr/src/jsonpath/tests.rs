@@ -67,6 +67,14 @@ fn invalid_paths() {
 }
 
 #[test]
+fn very_long_paths_are_refused() {
+    let ok = format!("${}[*]", ".a".repeat(500));
+    assert!(Path::parse(&ok).is_ok());
+    let long = format!("${}[*]", ".a".repeat(5000));
+    assert!(Path::parse(&long).is_err());
+}
+
+#[test]
 fn definite_or_not() {
     for p in ["$", "$.a", "$.a.b", "$['a']['b c']", "$.a[0]", "$.a[-1]", "$.a['x','y']", "$.a.length()"] {
         assert!(Path::parse(p).unwrap().is_definite(), "{p}");

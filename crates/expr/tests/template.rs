@@ -78,6 +78,9 @@ fn whole_input_and_indefinite_paths() {
         json!({"item": []})
     );
     assert_eq!(eval(json!({"item.$": "$.items[*]"}), json!({})).unwrap(), json!({"item": []}));
+    // Observed on AWS: an index past the end is null in a template field (not a failure).
+    assert_eq!(eval(json!({"v.$": "$.items[5]"}), json!({"items": [1, 2]})).unwrap(), json!({"v": null}));
+    assert!(eval(json!({"v.$": "$.items[5].x"}), json!({"items": [1, 2]})).is_err());
 }
 
 #[test]

@@ -135,38 +135,40 @@ fn format() {
         json!("3:[\"x\"]")
     );
 
-    let c = cause("States.Format('{} {}', 'x')", json!({}));
     assert_eq!(
-        c,
-        "There was an error while evaluating the intrinsic function: States.Format('{} {}', 'x'). \
-         Invalid arguments in States.Format: number of arguments do not match the occurrences of {}."
+        cause("States.Format('{} {}', 'x')", json!({})),
+        "The function 'States.Format('{} {}', 'x')' had the following error: Invalid arguments in States.Format"
     );
-    assert!(cause("States.Format('{}', 'x', 'y')", json!({})).contains("number of arguments do not match"));
-    assert!(cause("States.Format('Hello {', 'x')", json!({}))
-        .ends_with("Invalid template in States.Format: matching '}' not found for '{'."));
-    assert!(
-        cause("States.Format('Hello {{}}', 'x')", json!({})).contains("Invalid template in States.Format")
-    );
-    assert!(cause("States.Format('}')", json!({})).contains("Invalid template in States.Format"));
+    invalid("States.Format('{}', 'x', 'y')", json!({}));
+    invalid("States.Format('Hello {', 'x')", json!({}));
+    invalid("States.Format('Hello {{}}', 'x')", json!({}));
+    invalid("States.Format('}')", json!({}));
     invalid("States.Format($.t, 'x')", json!({"t": 123}));
     invalid("States.Format()", json!({}));
 }
 
 #[test]
 fn missing_argument_path() {
-    let c = cause("States.Array($.missing)", json!({"a": 1}));
+    // Captured from AWS (quoted by others): the whole expression as written, the path, the
+    // state's input.
     assert_eq!(
-        c,
-        "There was an error while evaluating the intrinsic function: States.Array($.missing). \
-         The JsonPath argument for the field '$.missing' could not be found in the input '{\"a\":1}'"
+        cause("States.Format('{}',$.nope)", json!({"other": 1})),
+        "The function 'States.Format('{}',$.nope)' had the following error: \
+         The JsonPath argument for the field '$.nope' could not be found in the input '{\"other\":1}'"
     );
-    let c = cause("States.MathAdd(States.ArrayLength($.l), 1)", json!({}));
-    assert!(
-        c.starts_with("There was an error while evaluating the intrinsic function: States.ArrayLength($.l)."),
-        "{c}"
-    );
+    let c = cause("States.Format('{}', States.Format('{}', $.nope))", json!({"other": 1}));
+    assert!(c.starts_with("The function 'States.Format('{}', States.Format('{}', $.nope))' had the following error: The JsonPath argument for the field '$.nope'"), "{c}");
+    // An index out of range is a miss here (a plain template field would get null).
+    let c = cause("States.Format('{}', $.items[5])", json!({"items": [1, 2]}));
+    assert!(c.ends_with("The JsonPath argument for the field '$.items[5]' could not be found in the input '{\"items\":[1,2]}'"), "{c}");
+    // A `$$` path is shown relative to the context object; the input shown is the state's.
+    let c = cause("States.Format('{}', $$.Nope.Deep)", json!({"other": 1}));
+    assert!(c.ends_with("The JsonPath argument for the field '$.Nope.Deep' could not be found in the input '{\"other\":1}'"), "{c}");
+    // Present but null is not missing.
+    assert_eq!(ok("States.Format('{}', $.nul)", json!({"nul": null})), json!("null"));
     // An indefinite path that matches nothing is an empty array, not a failure.
     assert_eq!(ok("States.ArrayLength($.l[*].x)", json!({"l": [{}]})), json!(0));
+    assert_eq!(ok("States.JsonToString($)", json!({"other": 1})), json!("{\"other\":1}"));
 }
 
 #[test]
@@ -443,7 +445,7 @@ fn math_add() {
     }
     assert_eq!(
         cause("States.MathAdd($.a, 1)", json!({"a": "x"})),
-        "There was an error while evaluating the intrinsic function: States.MathAdd($.a, 1). Invalid arguments in States.MathAdd"
+        "The function 'States.MathAdd($.a, 1)' had the following error: Invalid arguments in States.MathAdd"
     );
 }
 

@@ -86,7 +86,7 @@ pub(crate) fn accept(expr: &Expr, item: &Value, root: &Value) -> bool {
         Expr::Exists(p) => {
             let doc = if p.current { item } else { root };
             let mut out = Vec::new();
-            eval::collect(&p.tokens, 0, doc, root, &mut out);
+            eval::collect(&p.tokens, 0, doc, eval::Ctx { root, strict: false }, &mut out);
             !out.is_empty()
         }
         Expr::Compare(l, op, r) => {
@@ -104,7 +104,7 @@ fn node<'a>(operand: &'a Operand, item: &'a Value, root: &'a Value) -> Node<'a> 
         Operand::Path(p) => {
             let doc = if p.current { item } else { root };
             let mut out = Vec::new();
-            eval::collect(&p.tokens, 0, doc, root, &mut out);
+            eval::collect(&p.tokens, 0, doc, eval::Ctx { root, strict: false }, &mut out);
             if p.definite {
                 out.into_iter().next().map_or(Node::Undefined, Node::Json)
             } else {

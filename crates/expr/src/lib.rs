@@ -8,6 +8,13 @@
 //! the cause text AWS reports, minus the "An error occurred while executing the state ..." prefix
 //! which the interpreter adds.
 //!
+//! Everything is parsed once ([`Path::parse`], [`Call::parse`], [`Template::compile`]) and then
+//! evaluated many times; no input, however malformed, makes parsing or evaluation panic.
+//! Behaviour follows what AWS does rather than what a specification says: JSONPath is Jayway's
+//! (AWS runs Jayway JsonPath), numbers in text are printed the Java way (`1.0`, `1.0E20`), and
+//! the intrinsic functions keep AWS's quirks (truncated integer arguments, `ArrayContains`
+//! comparing Java text, a forgiving Base64 decoder); the modules say where each rule comes from.
+//!
 //! JSONata lives in its own crate (`statecraft-jsonata`).
 
 pub mod error;

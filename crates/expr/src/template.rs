@@ -47,7 +47,8 @@ impl Template {
         let mut errors = Vec::new();
         let mut uses_context = false;
         let mut pointer = String::new();
-        let root = compile(template, &mut pointer, 0, &mut errors, &mut uses_context);
+        let root = compile(template, &mut pointer, 0, &mut errors, &mut uses_context)
+            .unwrap_or_else(|| Node::Const(template.clone()));
         if errors.is_empty() {
             Ok(Template { root, uses_context })
         } else {
@@ -67,63 +68,72 @@ impl Template {
     }
 }
 
+/// Compiles `v`; `None` means the subtree has no `.$` field and is copied as is (the caller
+/// clones it once, at the top of the constant part).
 fn compile(
     v: &Value,
     pointer: &mut String,
     depth: usize,
     errors: &mut Vec<CompileError>,
     uses_context: &mut bool,
-) -> Node {
+) -> Option<Node> {
     if depth > MAX_DEPTH {
         errors.push(CompileError {
             pointer: pointer.clone(),
             message: "The template is nested too deeply".into(),
         });
-        return Node::Const(Value::Null);
+        // Not a constant: nothing above it gets cloned, and the template is refused anyway.
+        return Some(Node::Array(Vec::new()));
     }
     match v {
         Value::Object(map) => {
-            let mut fields = Vec::with_capacity(map.len());
+            let mut children = Vec::with_capacity(map.len());
             let mut dynamic = false;
             for (key, value) in map {
                 let len = pointer.len();
                 push_pointer(pointer, key);
-                let node = match key.strip_suffix(".$") {
-                    Some(out_key) => {
-                        dynamic = true;
-                        let node = binding(key, value, pointer, errors, uses_context);
-                        fields.push((out_key.to_string(), node));
-                        pointer.truncate(len);
-                        continue;
+                let child = match key.strip_suffix(".$") {
+                    Some(out_key) => Some((out_key, binding(key, value, pointer, errors, uses_context))),
+                    None => {
+                        compile(value, pointer, depth + 1, errors, uses_context).map(|n| (key.as_str(), n))
                     }
-                    None => compile(value, pointer, depth + 1, errors, uses_context),
                 };
                 pointer.truncate(len);
-                dynamic |= !matches!(node, Node::Const(_));
-                fields.push((key.clone(), node));
+                dynamic |= child.is_some();
+                children.push((key, value, child));
             }
-            if dynamic {
-                Node::Object(fields)
-            } else {
-                Node::Const(v.clone())
-            }
+            dynamic.then(|| {
+                Node::Object(
+                    children
+                        .into_iter()
+                        .map(|(key, value, child)| match child {
+                            Some((out_key, node)) => (out_key.to_string(), node),
+                            None => (key.clone(), Node::Const(value.clone())),
+                        })
+                        .collect(),
+                )
+            })
         }
         Value::Array(items) => {
-            let mut nodes = Vec::with_capacity(items.len());
+            let mut children = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                nodes.push(compile(item, pointer, depth + 1, errors, uses_context));
+                children.push(compile(item, pointer, depth + 1, errors, uses_context));
                 pointer.truncate(len);
             }
-            if nodes.iter().all(|n| matches!(n, Node::Const(_))) {
-                Node::Const(v.clone())
-            } else {
-                Node::Array(nodes)
-            }
+            children.iter().any(Option::is_some).then(|| {
+                Node::Array(
+                    children
+                        .into_iter()
+                        .zip(items)
+                        .map(|(child, item)| child.unwrap_or_else(|| Node::Const(item.clone())))
+                        .collect(),
+                )
+            })
         }
-        other => Node::Const(other.clone()),
+        _ => None,
     }
 }
 

@@ -304,3 +304,85 @@ fn single_pass_cases_match_aws() {
     assert!(total > 0, "no playable case found in {}", cases.display());
     assert!(unexpected.is_empty(), "unexpected results:\n{}", unexpected.join("\n"));
 }
+
+/// Every path, intrinsic call and payload template in a JSONPath-mode definition that AWS ran
+/// must parse: AWS accepted all of them.
+fn check_definition(v: &Value, jsonata: bool, at: &str, problems: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            let jsonata = match map.get("QueryLanguage").and_then(Value::as_str) {
+                Some(q) => q == "JSONata",
+                None => jsonata,
+            };
+            for (k, x) in map {
+                let here = format!("{at}/{k}");
+                match (k.as_str(), x) {
+                    ("Parameters" | "ResultSelector" | "ItemSelector" | "Assign", _) if !jsonata => {
+                        if let Err(e) = Template::compile(x) {
+                            problems.push(format!("{here}: {e:?}"));
+                        }
+                    }
+                    (
+                        "Result" | "Arguments" | "Output" | "Parameters" | "ResultSelector" | "ItemSelector"
+                        | "Assign",
+                        _,
+                    ) => {}
+                    (k, Value::String(s)) if !jsonata && (k == "Variable" || k.ends_with("Path")) => {
+                        let ok = if statecraft_expr::Call::looks_like_call(s) {
+                            statecraft_expr::Call::parse(s).map(|_| ()).map_err(|e| e.message)
+                        } else {
+                            Path::parse(s).map(|_| ()).map_err(|e| e.message)
+                        };
+                        if let Err(e) = ok {
+                            problems.push(format!("{here}: {s:?}: {e}"));
+                        }
+                    }
+                    _ => check_definition(x, jsonata, &here, problems),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                check_definition(x, jsonata, &format!("{at}/{i}"), problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_jsonpath_expression_aws_ran_parses() {
+    let Some(cases) = corpus_cases() else {
+        eprintln!("conformance corpus not found (set STATECRAFT_CONFORMANCE); skipping");
+        return;
+    };
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&cases).unwrap().flatten() {
+        let Some(def) = read(&entry.path().join("definition.json")) else { continue };
+        checked += 1;
+        let name = entry.file_name().to_string_lossy().to_string();
+        check_definition(&def, false, &name, &mut problems);
+    }
+    eprintln!("checked the expressions of {checked} definitions");
+    assert!(problems.is_empty(), "rejected expressions AWS accepted:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn illegal_intrinsic_escapes_are_rejected() {
+    let Some(cases) = corpus_cases() else { return };
+    let validation = cases.join("../validation");
+    for name in [
+        "scenarios__base_scenarios__illegal_escapes__ESCAPE_SEQUENCES_ILLEGAL_INTRINSIC_FUNCTION",
+        "scenarios__base_scenarios__illegal_escapes__ESCAPE_SEQUENCES_ILLEGAL_INTRINSIC_FUNCTION_2",
+    ] {
+        let Some(def) = read(&validation.join(name).join("definition.json")) else { continue };
+        let params = &def["States"]["IntrinsicEscape"]["Parameters"];
+        let errors = Template::compile(params).expect_err(name);
+        assert_eq!(
+            errors[0].message,
+            "The value for the field 'parsed.$' must be a valid JSONPath or a valid intrinsic function call"
+        );
+        assert_eq!(errors[0].pointer, "/parsed.$");
+    }
+}

@@ -17,7 +17,7 @@ const MAX_STRING: usize = 10_000;
 /// Largest array `ArrayRange` may build.
 const MAX_RANGE: i64 = 1_000;
 
-pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalError> {
+pub(super) fn evaluate(call: &Call, scope: &Scope<'_>, root: &str) -> Result<Value, EvalError> {
     let n = call.args.len();
     let arity_ok = match call.func {
         Func::Format => n >= 1,
@@ -39,55 +39,55 @@ pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalErro
         Func::MathRandom => n == 2 || n == 3,
     };
     if !arity_ok {
-        return Err(call.invalid());
+        return Err(call.invalid(root));
     }
-    let arg = |i: usize| call.arg(i, scope);
+    let arg = |i: usize| call.arg(i, scope, root);
     match call.func {
-        Func::Format => format(call, scope),
+        Func::Format => format(call, scope, root),
         Func::Array => {
             (0..n).map(|i| arg(i).map(Cow::into_owned)).collect::<Result<Vec<_>, _>>().map(Value::Array)
         }
         Func::Uuid => Ok(Value::String(uuid(scope))),
         Func::StringToJson => match &*arg(0)? {
-            Value::String(s) => string_to_json(s).ok_or_else(|| call.invalid()),
-            _ => Err(call.invalid()),
+            Value::String(s) => string_to_json(s).ok_or_else(|| call.invalid(root)),
+            _ => Err(call.invalid(root)),
         },
         Func::JsonToString => Ok(Value::String(java::to_json(&*arg(0)?))),
         Func::ArrayLength => match &*arg(0)? {
             Value::Array(items) => Ok(Value::from(items.len())),
-            _ => Err(call.invalid()),
+            _ => Err(call.invalid(root)),
         },
         Func::ArrayUnique => match arg(0)? {
             Cow::Borrowed(Value::Array(items)) => Ok(Value::Array(unique(items.iter().cloned()))),
             Cow::Owned(Value::Array(items)) => Ok(Value::Array(unique(items.into_iter()))),
-            _ => Err(call.invalid()),
+            _ => Err(call.invalid(root)),
         },
         Func::Base64Encode => match &*arg(0)? {
             Value::String(s) if java::utf16_len(s) <= MAX_STRING => {
                 Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(s.as_bytes())))
             }
-            _ => Err(call.invalid()),
+            _ => Err(call.invalid(root)),
         },
         Func::Base64Decode => match &*arg(0)? {
             Value::String(s) if java::utf16_len(s) <= MAX_STRING => {
                 Ok(Value::String(String::from_utf8_lossy(&lenient_base64(s)).into_owned()))
             }
-            _ => Err(call.invalid()),
+            _ => Err(call.invalid(root)),
         },
         Func::ArrayPartition => {
             let (array, size) = (arg(0)?, arg(1)?);
             let (Value::Array(items), Some(size)) = (&*array, truncated(&size)) else {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             };
             if size <= 0 {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             }
             let size = size as usize;
             Ok(Value::Array(items.chunks(size).map(|c| Value::Array(c.to_vec())).collect()))
         }
         Func::ArrayContains => {
             let (array, target) = (arg(0)?, arg(1)?);
-            let Value::Array(items) = &*array else { return Err(call.invalid()) };
+            let Value::Array(items) = &*array else { return Err(call.invalid(root)) };
             let target = java::to_java_string(&target);
             let mut buf = String::new();
             Ok(Value::Bool(items.iter().any(|item| {
@@ -99,23 +99,23 @@ pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalErro
         Func::ArrayRange => {
             let (a, b, c) = (arg(0)?, arg(1)?, arg(2)?);
             let (Some(start), Some(end), Some(step)) = (truncated(&a), truncated(&b), truncated(&c)) else {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             };
-            array_range(i64::from(start), i64::from(end), i64::from(step)).ok_or_else(|| call.invalid())
+            array_range(i64::from(start), i64::from(end), i64::from(step)).ok_or_else(|| call.invalid(root))
         }
         Func::ArrayGetItem => {
             let (array, index) = (arg(0)?, arg(1)?);
             let (Value::Array(items), Some(index)) = (&*array, truncated(&index)) else {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             };
             if index < 0 {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             }
             if items.is_empty() {
                 // Observed on AWS: any index into an empty array gives null.
                 return Ok(Value::Null);
             }
-            items.get(index as usize).cloned().ok_or_else(|| call.invalid())
+            items.get(index as usize).cloned().ok_or_else(|| call.invalid(root))
         }
         Func::Hash => {
             let (data, algorithm) = (arg(0)?, arg(1)?);
@@ -123,23 +123,23 @@ pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalErro
                 Value::String(s) => Cow::Borrowed(s.as_str()),
                 other => Cow::Owned(java::to_json(other)),
             };
-            let Value::String(algorithm) = &*algorithm else { return Err(call.invalid()) };
+            let Value::String(algorithm) = &*algorithm else { return Err(call.invalid(root)) };
             if java::utf16_len(&data) > MAX_STRING {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             }
-            hash(&data, algorithm).map(Value::String).ok_or_else(|| call.invalid())
+            hash(&data, algorithm).map(Value::String).ok_or_else(|| call.invalid(root))
         }
         Func::JsonMerge => {
             let (left, right, deep) = (arg(0)?, arg(1)?, arg(2)?);
             if deep.as_bool() == Some(true) {
                 // Only the shallow mode exists.
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             }
-            let Value::Object(right) = &*right else { return Err(call.invalid()) };
+            let Value::Object(right) = &*right else { return Err(call.invalid(root)) };
             let mut merged: Map<String, Value> = match left {
                 Cow::Owned(Value::Object(m)) => m,
                 Cow::Borrowed(Value::Object(m)) => m.clone(),
-                _ => return Err(call.invalid()),
+                _ => return Err(call.invalid(root)),
             };
             for (k, v) in right {
                 merged.insert(k.clone(), v.clone());
@@ -148,21 +148,23 @@ pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalErro
         }
         Func::MathAdd => {
             let (a, b) = (arg(0)?, arg(1)?);
-            let (Some(a), Some(b)) = (rounded(&a), rounded(&b)) else { return Err(call.invalid()) };
-            let (Ok(a), Ok(b)) = (i32::try_from(a), i32::try_from(b)) else { return Err(call.invalid()) };
-            a.checked_add(b).map(Value::from).ok_or_else(|| call.invalid())
+            let (Some(a), Some(b)) = (rounded(&a), rounded(&b)) else { return Err(call.invalid(root)) };
+            let (Ok(a), Ok(b)) = (i32::try_from(a), i32::try_from(b)) else { return Err(call.invalid(root)) };
+            a.checked_add(b).map(Value::from).ok_or_else(|| call.invalid(root))
         }
         Func::MathRandom => {
             let (a, b) = (arg(0)?, arg(1)?);
-            let (Some(start), Some(end)) = (truncated(&a), truncated(&b)) else { return Err(call.invalid()) };
+            let (Some(start), Some(end)) = (truncated(&a), truncated(&b)) else {
+                return Err(call.invalid(root));
+            };
             if start >= end {
-                return Err(call.invalid());
+                return Err(call.invalid(root));
             }
             if n == 3 {
                 let seed = arg(2)?;
-                let Some(seed) = seed_of(&seed) else { return Err(call.invalid()) };
+                let Some(seed) = seed_of(&seed) else { return Err(call.invalid(root)) };
                 let bound = end.wrapping_sub(start);
-                let r = JavaRandom::new(seed).next_int(bound).ok_or_else(|| call.invalid())?;
+                let r = JavaRandom::new(seed).next_int(bound).ok_or_else(|| call.invalid(root))?;
                 return Ok(Value::from(start.wrapping_add(r)));
             }
             let range = (i64::from(end) - i64::from(start)) as u128;
@@ -171,7 +173,7 @@ pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalErro
         }
         Func::StringSplit => {
             let (s, d) = (arg(0)?, arg(1)?);
-            let (Value::String(s), Value::String(d)) = (&*s, &*d) else { return Err(call.invalid()) };
+            let (Value::String(s), Value::String(d)) = (&*s, &*d) else { return Err(call.invalid(root)) };
             Ok(Value::Array(
                 s.split(|c: char| d.contains(c))
                     .filter(|t| !t.is_empty())
@@ -182,24 +184,22 @@ pub(super) fn evaluate(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalErro
     }
 }
 
-fn format(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalError> {
+fn format(call: &Call, scope: &Scope<'_>, root: &str) -> Result<Value, EvalError> {
     let runtime;
     let pieces = match &call.format {
         Some(parsed) => parsed,
         None => {
-            let template = call.arg(0, scope)?;
-            let Value::String(text) = &*template else { return Err(call.invalid()) };
+            let template = call.arg(0, scope, root)?;
+            let Value::String(text) = &*template else { return Err(call.invalid(root)) };
             runtime = runtime_template(text);
             &runtime
         }
     };
-    let pieces =
-        pieces.as_ref().map_err(|e| call.error(&format!("Invalid template in States.Format: {e}")))?;
+    // A brace without its partner, or a count of `{}` other than the number of values.
+    let pieces = pieces.as_ref().map_err(|_| call.invalid(root))?;
     let holes = pieces.iter().filter(|p| **p == Piece::Hole).count();
     if holes != call.args.len() - 1 {
-        return Err(call.error(
-            "Invalid arguments in States.Format: number of arguments do not match the occurrences of {}.",
-        ));
+        return Err(call.invalid(root));
     }
     let mut out = String::new();
     let mut next = 1;
@@ -209,7 +209,7 @@ fn format(call: &Call, scope: &Scope<'_>) -> Result<Value, EvalError> {
             Piece::Hole => {
                 match &call.args[next] {
                     Arg::Literal { value: Value::String(s), .. } => out.push_str(s),
-                    _ => java::write_java_string(&*call.arg(next, scope)?, &mut out),
+                    _ => java::write_java_string(&*call.arg(next, scope, root)?, &mut out),
                 }
                 next += 1;
             }
@@ -393,9 +393,4 @@ fn uuid(scope: &Scope<'_>) -> String {
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let h = hex(&bytes);
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
-}
-
-#[cfg(test)]
-pub(super) mod testing {
-    pub(crate) use super::{array_range, lenient_base64, string_to_json};
 }

@@ -1,6 +1,7 @@
 //! The intrinsic functions (`States.Format`, `States.Array`, ... all 18), parsed once from their
 //! source text and evaluated against a [`Scope`]. Failures are `States.Runtime` with AWS's
-//! cause text: AWS reports bad arguments, wrong arity and argument paths that match nothing as
+//! cause text, `The function '<the whole expression, as written>' had the following error:
+//! <detail>`: AWS reports bad arguments, wrong arity and argument paths that match nothing as
 //! `States.Runtime`, not `States.IntrinsicFailure`.
 //!
 //! Arity is checked when a call is evaluated, not when it is parsed, because AWS accepts
@@ -133,7 +134,9 @@ impl Call {
     pub fn parse(src: &str) -> Result<Call, ParseError> {
         let mut p = Parser { s: src, pos: 0 };
         p.ws();
-        let call = p.call(0).map_err(|message| ParseError { message })?;
+        let mut call = p.call(0).map_err(|message| ParseError { message })?;
+        // AWS quotes the whole expression as written in its causes.
+        call.src = src.to_string();
         p.ws();
         if p.pos < src.len() {
             return Err(ParseError {
@@ -153,43 +156,46 @@ impl Call {
     }
 
     pub fn evaluate(&self, scope: &Scope<'_>) -> Result<Value, EvalError> {
-        functions::evaluate(self, scope)
+        functions::evaluate(self, scope, &self.src)
     }
 
-    /// Evaluates argument `i` (which must exist).
-    fn arg<'a>(&'a self, i: usize, scope: &Scope<'a>) -> Result<Cow<'a, Value>, EvalError> {
+    /// Evaluates argument `i` (which must exist). `root` is the source of the outermost call,
+    /// which error causes quote.
+    fn arg<'a>(&'a self, i: usize, scope: &Scope<'a>, root: &str) -> Result<Cow<'a, Value>, EvalError> {
         match &self.args[i] {
             Arg::Literal { value, .. } => Ok(Cow::Borrowed(value)),
-            Arg::Call(call) => call.evaluate(scope).map(Cow::Owned),
-            Arg::Path(path) => {
-                let doc = path.document(scope);
-                match doc.and_then(|d| path.select(d)) {
-                    Some(v) => Ok(v),
-                    None => Err(self.error(&format!(
-                        "The JsonPath argument for the field '{}' could not be found in the input '{}'",
-                        path.as_str(),
-                        java::to_json(doc.unwrap_or(&Value::Null))
-                    ))),
+            Arg::Call(call) => functions::evaluate(call, scope, root).map(Cow::Owned),
+            Arg::Path(path) => match path.document(scope).and_then(|d| path.select_strict(d)) {
+                Some(v) => Ok(v),
+                None => {
+                    // A `$$` path is quoted relative to the context object, and the input quoted
+                    // is the state's, whatever the path read (as AWS words it).
+                    let text = path.as_str().trim();
+                    let shown = match path.root() {
+                        Root::Context => &text[1..],
+                        _ => text,
+                    };
+                    Err(error(
+                        root,
+                        &format!(
+                            "The JsonPath argument for the field '{shown}' could not be found in the input '{}'",
+                            java::to_json(scope.input)
+                        ),
+                    ))
                 }
-            }
+            },
         }
     }
 
-    /// `States.Runtime` with AWS's prefix for intrinsic failures.
-    fn error(&self, detail: &str) -> EvalError {
-        EvalError::new(
-            StatesError::Runtime,
-            format!(
-                "There was an error while evaluating the intrinsic function: {}. {detail}",
-                self.src.trim()
-            ),
-        )
-    }
-
     /// `Invalid arguments in States.X`.
-    fn invalid(&self) -> EvalError {
-        self.error(&format!("Invalid arguments in {}", self.func.name()))
+    fn invalid(&self, root: &str) -> EvalError {
+        error(root, &format!("Invalid arguments in {}", self.func.name()))
     }
+}
+
+/// `States.Runtime` with AWS's wording for intrinsic failures.
+fn error(root: &str, detail: &str) -> EvalError {
+    EvalError::new(StatesError::Runtime, format!("The function '{root}' had the following error: {detail}"))
 }
 
 struct Parser<'s> {
@@ -332,7 +338,7 @@ fn path_len(s: &str) -> Option<usize> {
             '\'' | '"' if depth > 0 => quote = Some(c),
             '[' | '(' => depth += 1,
             ']' | ')' if depth > 0 => depth -= 1,
-            ',' | ')' => return Some(i),
+            ',' | ')' if depth == 0 => return Some(i),
             _ => {}
         }
     }

@@ -1,5 +1,8 @@
-//! Evaluation of parsed path tokens, following Jayway's token-by-token semantics: a missing key,
-//! an index out of range or a token applied to the wrong kind of node contributes no match;
+//! Evaluation of parsed path tokens, following Jayway's token-by-token semantics with the
+//! Jackson node provider AWS uses: an index out of range selects `null` (Jackson's
+//! `ArrayNode.get` returns null there), except in [`Ctx::strict`] mode, which intrinsic
+//! arguments use and where it selects nothing; a missing key or a token applied to the wrong
+//! kind of node contributes no match;
 //! `..` walks the tree depth-first (a node before its children, keys in document order); a
 //! multi-key leaf (`['a','b']`) yields one object of the keys present.
 
@@ -8,13 +11,23 @@ use super::{Slice, Token};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
-/// Appends to `out` every match of `tokens[i..]` starting at `node`. `root` is the document that
-/// `$` inside filters refers to.
-pub(crate) fn collect<'t, 'a>(
-    tokens: &'t [Token],
+static NULL: Value = Value::Null;
+
+/// What an evaluation needs besides the tokens and the current node.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    /// The document `$` inside filters refers to.
+    pub(crate) root: &'a Value,
+    /// An index out of range selects nothing (instead of `null`).
+    pub(crate) strict: bool,
+}
+
+/// Appends to `out` every match of `tokens[i..]` starting at `node`.
+pub(crate) fn collect<'a>(
+    tokens: &[Token],
     i: usize,
     node: &'a Value,
-    root: &'a Value,
+    cx: Ctx<'a>,
     out: &mut Vec<Cow<'a, Value>>,
 ) {
     let Some(token) = tokens.get(i) else {
@@ -36,7 +49,7 @@ pub(crate) fn collect<'t, 'a>(
             } else {
                 for name in names {
                     if let Some(v) = map.get(name) {
-                        collect(tokens, i + 1, v, root, out);
+                        collect(tokens, i + 1, v, cx, out);
                     }
                 }
             }
@@ -44,8 +57,10 @@ pub(crate) fn collect<'t, 'a>(
         Token::Index(indexes) => {
             let Value::Array(items) = node else { return };
             for &idx in indexes {
-                if let Some(v) = index(items, i64::from(idx)) {
-                    collect(tokens, i + 1, v, root, out);
+                match index(items, i64::from(idx)) {
+                    Some(v) => collect(tokens, i + 1, v, cx, out),
+                    None if !cx.strict => collect(tokens, i + 1, &NULL, cx, out),
+                    None => {}
                 }
             }
         }
@@ -53,26 +68,22 @@ pub(crate) fn collect<'t, 'a>(
             let Value::Array(items) = node else { return };
             for idx in slice_indexes(*slice, items.len() as i64) {
                 if let Some(v) = index(items, idx) {
-                    collect(tokens, i + 1, v, root, out);
+                    collect(tokens, i + 1, v, cx, out);
                 }
             }
         }
         Token::Wildcard => match node {
-            Value::Object(map) => map.values().for_each(|v| collect(tokens, i + 1, v, root, out)),
-            Value::Array(items) => items.iter().for_each(|v| collect(tokens, i + 1, v, root, out)),
+            Value::Object(map) => map.values().for_each(|v| collect(tokens, i + 1, v, cx, out)),
+            Value::Array(items) => items.iter().for_each(|v| collect(tokens, i + 1, v, cx, out)),
             _ => {}
         },
-        Token::Scan => scan(tokens, i + 1, node, root, out),
+        Token::Scan => scan(tokens, i + 1, node, cx, out),
         Token::Filter(expr) => match node {
-            Value::Object(_) => {
-                if filter::accept(expr, node, root) {
-                    collect(tokens, i + 1, node, root, out);
-                }
-            }
+            Value::Object(_) if filter::accept(expr, node, cx.root) => collect(tokens, i + 1, node, cx, out),
             Value::Array(items) => {
                 for v in items {
-                    if filter::accept(expr, v, root) {
-                        collect(tokens, i + 1, v, root, out);
+                    if filter::accept(expr, v, cx.root) {
+                        collect(tokens, i + 1, v, cx, out);
                     }
                 }
             }
@@ -90,36 +101,30 @@ pub(crate) fn collect<'t, 'a>(
 }
 
 /// Jayway's `ScanPathToken.walk`: `tokens[j]` is the token after `..`.
-fn scan<'t, 'a>(
-    tokens: &'t [Token],
-    j: usize,
-    node: &'a Value,
-    root: &'a Value,
-    out: &mut Vec<Cow<'a, Value>>,
-) {
+fn scan<'a>(tokens: &[Token], j: usize, node: &'a Value, cx: Ctx<'a>, out: &mut Vec<Cow<'a, Value>>) {
     let Some(target) = tokens.get(j) else { return };
     match node {
         Value::Object(map) => {
-            if scan_matches(target, node, root) {
-                collect(tokens, j, node, root, out);
+            if scan_matches(target, node, cx.root) {
+                collect(tokens, j, node, cx, out);
             }
             for v in map.values() {
-                scan(tokens, j, v, root, out);
+                scan(tokens, j, v, cx, out);
             }
         }
         Value::Array(items) => {
-            if scan_matches(target, node, root) {
+            if scan_matches(target, node, cx.root) {
                 if j + 1 == tokens.len() {
-                    collect(tokens, j, node, root, out);
+                    collect(tokens, j, node, cx, out);
                 } else {
                     // Jayway applies the token after the target to each element here.
                     for v in items {
-                        collect(tokens, j + 1, v, root, out);
+                        collect(tokens, j + 1, v, cx, out);
                     }
                 }
             }
             for v in items {
-                scan(tokens, j, v, root, out);
+                scan(tokens, j, v, cx, out);
             }
         }
         _ => {}
@@ -183,11 +188,15 @@ fn slice_indexes(slice: Slice, len: i64) -> std::ops::Range<i64> {
 }
 
 /// Fast path for definite paths made of single keys and single indexes: no allocation.
-pub(crate) fn simple<'a>(tokens: &[Token], mut node: &'a Value) -> Option<&'a Value> {
+pub(crate) fn simple<'a>(tokens: &[Token], mut node: &'a Value, strict: bool) -> Option<&'a Value> {
     for token in tokens {
         node = match (token, node) {
             (Token::Property { names, .. }, Value::Object(map)) => map.get(names.first()?)?,
-            (Token::Index(idx), Value::Array(items)) => index(items, i64::from(*idx.first()?))?,
+            (Token::Index(idx), Value::Array(items)) => match index(items, i64::from(*idx.first()?)) {
+                Some(v) => v,
+                None if !strict => &NULL,
+                None => return None,
+            },
             _ => return None,
         };
     }

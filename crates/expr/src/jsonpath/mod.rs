@@ -139,13 +139,25 @@ impl Path {
 
     /// Evaluates against the document selected by [`Path::root`]. A definite path gives the
     /// node, or `None` when it does not exist. An indefinite path gives an array of all the
-    /// matches (possibly empty), as Jayway does.
+    /// matches (possibly empty), as Jayway does. As on AWS (Jayway over Jackson nodes), an array
+    /// index out of range selects `null`: `$.a[5]` on `{"a": [1]}` is `Some(null)`, while
+    /// `$.a[5].b` is `None`.
     pub fn select<'a>(&self, doc: &'a Value) -> Option<Cow<'a, Value>> {
+        self.select_with(doc, false)
+    }
+
+    /// Like [`Path::select`], but an index out of range selects nothing: how AWS resolves the
+    /// path arguments of intrinsic functions (`States.Format('{}', $.a[5])` fails).
+    pub fn select_strict<'a>(&self, doc: &'a Value) -> Option<Cow<'a, Value>> {
+        self.select_with(doc, true)
+    }
+
+    fn select_with<'a>(&self, doc: &'a Value, strict: bool) -> Option<Cow<'a, Value>> {
         if self.simple {
-            return eval::simple(&self.tokens, doc).map(Cow::Borrowed);
+            return eval::simple(&self.tokens, doc, strict).map(Cow::Borrowed);
         }
         let mut out = Vec::new();
-        eval::collect(&self.tokens, 0, doc, doc, &mut out);
+        eval::collect(&self.tokens, 0, doc, eval::Ctx { root: doc, strict }, &mut out);
         if self.definite {
             out.into_iter().next()
         } else {
@@ -202,16 +214,15 @@ impl Path {
                         return format!(
                         "Expected to find an object with property {fragment} in path {path} but found '{}'. \
                              This is not a json object according to the JsonProvider: \
-                             'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.",
+                             'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.",
                         java_class(other)
                     )
                     }
                 },
                 Token::Index(idx) if idx.len() == 1 => match node {
-                    Value::Array(items) => match eval::index(items, i64::from(idx[0])) {
-                        Some(v) => node = v,
-                        None => break,
-                    },
+                    Value::Array(items) => {
+                        node = eval::index(items, i64::from(idx[0])).unwrap_or(&Value::Null)
+                    }
                     Value::Null => return format!("The path {path} is null"),
                     other => {
                         return format!(
@@ -292,14 +303,15 @@ fn write_token(t: &Token, s: &mut String) {
     }
 }
 
-/// The Java class Jackson's provider maps a value to, for Jayway's messages.
+/// The Java class of a node as Jayway's Jackson node provider hands it over (scalars unwrapped
+/// to Java objects, containers left as Jackson nodes), for Jayway's messages.
 fn java_class(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "java.lang.Boolean",
         Value::String(_) => "java.lang.String",
-        Value::Array(_) => "java.util.ArrayList",
-        Value::Object(_) => "java.util.LinkedHashMap",
+        Value::Array(_) => "com.fasterxml.jackson.databind.node.ArrayNode",
+        Value::Object(_) => "com.fasterxml.jackson.databind.node.ObjectNode",
         Value::Number(n) => match n.as_i64() {
             Some(i) if i32::try_from(i).is_ok() => "java.lang.Integer",
             Some(_) => "java.lang.Long",

@@ -8,6 +8,8 @@ use super::{Root, Slice, Token};
 
 /// Deepest filter nesting accepted; keeps adversarial input from exhausting the stack.
 pub(crate) const MAX_DEPTH: usize = 32;
+/// Most tokens in one path; evaluation recurses once per token.
+const MAX_TOKENS: usize = 512;
 
 /// Parses a whole path with an AWS root. Returns the root and the tokens.
 pub(crate) fn parse_path(src: &str) -> Result<(Root, Vec<Token>), String> {
@@ -71,6 +73,9 @@ impl<'s> Parser<'s> {
 
     fn run(&mut self) -> Result<(), String> {
         while let Some(c) = self.cur() {
+            if self.tokens.len() >= MAX_TOKENS {
+                return Err(format!("A path may not have more than {MAX_TOKENS} elements"));
+            }
             match c {
                 '[' => self.bracket()?,
                 '.' => self.dot()?,

@@ -343,12 +343,7 @@ impl<'a> Machine<'a> {
     pub(crate) fn emit_execution(&mut self, kind: EventKind) -> u64 {
         let id = self.exec.next_event_id;
         self.exec.next_event_id += 1;
-        self.out.history.push(HistoryEvent {
-            id,
-            previous_event_id: id - 1,
-            timestamp: self.now,
-            kind,
-        });
+        self.out.history.push(HistoryEvent { id, previous_event_id: id - 1, timestamp: self.now, kind });
         id
     }
 

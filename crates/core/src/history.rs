@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 use statecraft_asl::StateType;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEvent {
@@ -282,7 +282,11 @@ impl<'a> Obj<'a> {
         push_u64(self.out, m / 1000);
         self.out.push(b'.');
         let frac = m % 1000;
-        self.out.extend_from_slice(&[b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8]);
+        self.out.extend_from_slice(&[
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ]);
         self
     }
 
@@ -383,7 +387,14 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
         out.extend_from_slice(&bytes[start..i]);
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xf) as usize],
+            ]);
         } else {
             out.extend_from_slice(escape);
         }
@@ -459,7 +470,9 @@ impl HistoryEvent {
                     x.opt_num("timeoutInSeconds", *timeout);
                 });
             }
-            TaskScheduled { family: TaskFamily::Activity, resource, parameters, timeout, heartbeat, .. } => {
+            TaskScheduled {
+                family: TaskFamily::Activity, resource, parameters, timeout, heartbeat, ..
+            } => {
                 o.obj("activityScheduledEventDetails", |x| {
                     x.str("resource", resource).payload("input", parameters, d).not_truncated("inputDetails");
                     x.opt_num("timeoutInSeconds", *timeout).opt_num("heartbeatInSeconds", *heartbeat);
@@ -509,7 +522,8 @@ impl HistoryEvent {
                     x.payload("output", output, d).not_truncated("outputDetails");
                 });
             }
-            TaskFailed { family, resource_type, resource, info } | TaskTimedOut { family, resource_type, resource, info } => {
+            TaskFailed { family, resource_type, resource, info }
+            | TaskTimedOut { family, resource_type, resource, info } => {
                 let timed_out = matches!(self.kind, TaskTimedOut { .. });
                 let key = match (family, timed_out) {
                     (TaskFamily::Lambda, false) => "lambdaFunctionFailedEventDetails",
@@ -526,8 +540,8 @@ impl HistoryEvent {
                     }
                 });
             }
-            ParallelStarted | ParallelSucceeded | ParallelFailed | ParallelAborted | MapSucceeded | MapFailed
-            | MapAborted | MapRunSucceeded | MapRunAborted => {}
+            ParallelStarted | ParallelSucceeded | ParallelFailed | ParallelAborted | MapSucceeded
+            | MapFailed | MapAborted | MapRunSucceeded | MapRunAborted => {}
             MapStarted { length } => {
                 o.obj("mapStateStartedEventDetails", |x| {
                     x.num("length", *length);

@@ -43,24 +43,6 @@ pub(crate) fn eval_failure(m: &Machine<'_>, fid: u32, state: &State, e: EvalErro
     Failure::new(e.error.as_str(), state_cause(m, fid, state, &e.cause))
 }
 
-/// Jayway's rendering of a path in its error messages: `$.a.b` → `$['a']['b']`.
-pub(crate) fn jayway_path(src: &str) -> String {
-    let Some(rest) = src.strip_prefix('$') else { return src.to_string() };
-    let mut out = String::from("$");
-    for seg in rest.split('.').filter(|s| !s.is_empty()) {
-        match seg.find('[') {
-            Some(i) => {
-                if i > 0 {
-                    out.push_str(&format!("['{}']", &seg[..i]));
-                }
-                out.push_str(&seg[i..]);
-            }
-            None => out.push_str(&format!("['{seg}']")),
-        }
-    }
-    out
-}
-
 /// Selects a path against the right document (input, context or a variable).
 pub(crate) fn select(m: &Machine<'_>, fid: u32, path: &Path, input: &Value) -> Option<Value> {
     match path.root() {
@@ -73,19 +55,45 @@ pub(crate) fn select(m: &Machine<'_>, fid: u32, path: &Path, input: &Value) -> O
     }
 }
 
+/// Selects a path that must match; when it does not, fails with AWS's cause
+/// ("Invalid path '$.x' : No results for path: $['x']").
+pub(crate) fn select_required(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    path: &Path,
+    input: &Value,
+) -> Result<Value, Failure> {
+    let ctx;
+    let doc = match path.root() {
+        Root::Input => input,
+        Root::Context => {
+            ctx = m.context(fid, Extra::default());
+            &ctx
+        }
+        Root::Variable(name) => match m.frame(fid).and_then(|f| f.vars.get(name)) {
+            Some(v) => v,
+            None => {
+                return Err(runtime_failure(
+                    m,
+                    fid,
+                    state,
+                    &format!("Invalid path '{}' : The variable '{name}' is not defined", path.as_str()),
+                ))
+            }
+        },
+    };
+    path.select_or_not_found(doc).map(|c| c.into_owned()).map_err(|nf| {
+        runtime_failure(m, fid, state, &format!("Invalid path '{}' : {}", path.as_str(), nf.message))
+    })
+}
+
 /// `InputPath`: the effective input.
 pub(crate) fn input_path(m: &Machine<'_>, fid: u32, state: &State, raw: &Value) -> Result<Value, Failure> {
     match &state.input_path {
         PathField::Default => Ok(raw.clone()),
         PathField::Null => Ok(Value::Object(Map::new())),
-        PathField::Path(p) => select(m, fid, p, raw).ok_or_else(|| {
-            runtime_failure(
-                m,
-                fid,
-                state,
-                &format!("Invalid path '{}' : No results for path: {}", p.as_str(), jayway_path(p.as_str())),
-            )
-        }),
+        PathField::Path(p) => select_required(m, fid, state, p, raw),
     }
 }
 
@@ -94,14 +102,7 @@ pub(crate) fn output_path(m: &Machine<'_>, fid: u32, state: &State, v: Value) ->
     match &state.output_path {
         PathField::Default => Ok(v),
         PathField::Null => Ok(Value::Object(Map::new())),
-        PathField::Path(p) => select(m, fid, p, &v).ok_or_else(|| {
-            runtime_failure(
-                m,
-                fid,
-                state,
-                &format!("Invalid path '{}' : No results for path: {}", p.as_str(), jayway_path(p.as_str())),
-            )
-        }),
+        PathField::Path(p) => select_required(m, fid, state, p, &v),
     }
 }
 
@@ -354,11 +355,5 @@ mod tests {
             assert!(!json_len_exceeds(&v, len), "{v}");
             assert!(json_len_exceeds(&v, len - 1), "{v}");
         }
-    }
-
-    #[test]
-    fn jayway_rendering() {
-        assert_eq!(jayway_path("$.a.b"), "$['a']['b']");
-        assert_eq!(jayway_path("$.a[0].b"), "$['a'][0]['b']");
     }
 }

@@ -135,7 +135,7 @@ fn jsonata_condition(
                 &format!(
                     "The JSONata expression specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
                     json_type(&other),
-                    crate::history::payload_text(&other)
+                    statecraft_expr::to_aws_json(&other)
                 ),
             ),
         )),

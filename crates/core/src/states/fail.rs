@@ -37,7 +37,7 @@ fn resolve(
                 &format!(
                     "The JSONPath '{}' specified for the field '{field}Path' could not be found in the input '{}'",
                     p.as_str(),
-                    crate::history::payload_text(raw)
+                    statecraft_expr::to_aws_json(raw)
                 ),
             )
         })?,
@@ -54,6 +54,6 @@ fn resolve(
     };
     Ok(Some(match v {
         Value::String(s) => s,
-        other => crate::history::payload_text(&other),
+        other => statecraft_expr::to_aws_json(&other),
     }))
 }

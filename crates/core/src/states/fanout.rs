@@ -139,8 +139,14 @@ fn start_more(m: &mut Machine<'_>, fid: u32) {
         } else {
             m.frame(fid).map(|f| f.prev_event_id).unwrap_or(0)
         };
-        let child =
-            m.new_frame(Some(ParentLink { frame: fid, index }), BlockId(block), Arc::new(input), vars, silent, prev);
+        let child = m.new_frame(
+            Some(ParentLink { frame: fid, index }),
+            BlockId(block),
+            Arc::new(input),
+            vars,
+            silent,
+            prev,
+        );
         if let Some(frame) = m.frame_mut(fid) {
             if let Blocked::Children(f) = &mut frame.blocked {
                 f.running.insert(index, child);

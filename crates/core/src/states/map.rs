@@ -142,9 +142,9 @@ fn items(
             Some(src) => format!(
                 "The JSONata expression '{src}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
                 super::choice::json_type(&v),
-                crate::history::payload_text(&v)
+                statecraft_expr::to_aws_json(&v)
             ),
-            None => format!("Map state input must be an array but was: {}", crate::history::payload_text(&v)),
+            None => format!("Map state input must be an array but was: {}", statecraft_expr::to_aws_json(&v)),
         };
         return Err(Failure::new(
             StatesError::QueryEvaluationError.as_str(),
@@ -154,7 +154,7 @@ fn items(
         let v = match &map.items_path {
             PathField::Default => Some(effective.clone()),
             PathField::Null => Some(Value::Object(JsonMap::new())),
-            PathField::Path(p) => io::select(m, fid, p, effective),
+            PathField::Path(p) => Some(io::select_required(m, fid, state, p, effective)?),
         };
         let error = if state.query_language == QueryLanguage::Jsonata {
             StatesError::QueryEvaluationError
@@ -173,22 +173,11 @@ fn items(
                 state,
                 &format!(
                     "Map state input must be an array but was: {}",
-                    crate::history::payload_text(&other)
+                    statecraft_expr::to_aws_json(&other)
                 ),
             ),
         )),
-        None => {
-            let path = match &map.items_path {
-                PathField::Path(p) => p.as_str().to_string(),
-                _ => "$".into(),
-            };
-            Err(io::runtime_failure(
-                m,
-                fid,
-                state,
-                &format!("Invalid path '{path}' : No results for path: {}", io::jayway_path(&path)),
-            ))
-        }
+        None => Ok(Vec::new()),
     }
 }
 
@@ -196,7 +185,7 @@ fn items(
 fn shown(v: &Value) -> String {
     match v {
         Value::String(s) => format!("\"{s}\""),
-        other => format!("\"{}\"", crate::history::payload_text(other)),
+        other => format!("\"{}\"", statecraft_expr::to_aws_json(other)),
     }
 }
 
@@ -239,7 +228,7 @@ fn integer(
                 &format!(
                     "The JSONata expression specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
                     super::choice::json_type(&v),
-                    crate::history::payload_text(&v)
+                    statecraft_expr::to_aws_json(&v)
                 ),
             ),
         )),
@@ -281,7 +270,7 @@ fn percentage(
                 &format!(
                     "The JSONata expression specified for the field 'ToleratedFailurePercentage' returned an unexpected result type. Expected 'number', but was '{}' for value: {}",
                     super::choice::json_type(&v),
-                    crate::history::payload_text(&v)
+                    statecraft_expr::to_aws_json(&v)
                 ),
             ),
         )),
@@ -306,7 +295,7 @@ fn batch(items: Vec<Value>, batcher: &Value, effective: &Value) -> Vec<Value> {
     let mut current: Vec<Value> = Vec::new();
     let mut bytes = 0usize;
     for item in items {
-        let size = crate::history::payload_text(&item).len();
+        let size = crate::history::payload_text(&item).len(); // bytes, as AWS counts
         if !current.is_empty() && (current.len() >= max_items || bytes + size > max_bytes) {
             out.push(batch_value(std::mem::take(&mut current), &batch_input));
             bytes = 0;

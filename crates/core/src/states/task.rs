@@ -7,8 +7,8 @@ use crate::execution::{Blocked, Failure, Machine, TaskWait};
 use crate::history::{ErrorInfo, EventKind, TaskFamily};
 use crate::io::{self, States};
 use serde_json::Value;
-use std::sync::Arc;
 use statecraft_asl::{Dynamic, Payload, QueryLanguage, Resource, State, Task};
+use std::sync::Arc;
 
 pub(crate) fn family(r: &Resource) -> TaskFamily {
     match r {
@@ -139,18 +139,7 @@ fn seconds(
     let v = match d {
         None => return Ok(None),
         Some(Dynamic::Literal(n)) => return Ok(Some(*n)),
-        Some(Dynamic::Path(p)) => io::select(m, fid, p, input).ok_or_else(|| {
-            io::runtime_failure(
-                m,
-                fid,
-                state,
-                &format!(
-                    "Invalid path '{}' : No results for path: {}",
-                    p.as_str(),
-                    io::jayway_path(p.as_str())
-                ),
-            )
-        })?,
+        Some(Dynamic::Path(p)) => io::select_required(m, fid, state, p, input)?,
         Some(Dynamic::Jsonata(t)) => io::jsonata(m, fid, state, t, field, states)?,
         Some(Dynamic::Intrinsic(_)) => return Ok(None),
     };
@@ -162,7 +151,7 @@ fn seconds(
             state,
             &format!(
                 "The {field} value '{}' is not a valid positive integer",
-                crate::history::payload_text(&v)
+                statecraft_expr::to_aws_json(&v)
             ),
         )),
     }

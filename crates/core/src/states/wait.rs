@@ -78,7 +78,7 @@ fn until(m: &Machine<'_>, fid: u32, state: &State, wait: &Wait, raw: &Value) -> 
                     &format!("The SecondsPath parameter does not reference an input value: {}", p.as_str()),
                 )
             })?;
-            let text = crate::history::payload_text(&v);
+            let text = statecraft_expr::to_aws_json(&v);
             let secs = match &v {
                 Value::Number(n) => n.as_i64().ok_or_else(|| {
                     io::runtime_failure(
@@ -129,7 +129,7 @@ fn until(m: &Machine<'_>, fid: u32, state: &State, wait: &Wait, raw: &Value) -> 
                         &format!(
                             "The JSONata expression specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
                             super::choice::json_type(&v),
-                            crate::history::payload_text(&v)
+                            statecraft_expr::to_aws_json(&v)
                         ),
                     ),
                 )),
@@ -160,7 +160,7 @@ fn until(m: &Machine<'_>, fid: u32, state: &State, wait: &Wait, raw: &Value) -> 
             })?;
             match &v {
                 Value::String(s) => statecraft_asl::timestamp::parse_millis(s).ok_or_else(|| bad(s)),
-                other => Err(bad(&crate::history::payload_text(other))),
+                other => Err(bad(&statecraft_expr::to_aws_json(other))),
             }
         }
         Wait::Timestamp(Dynamic::Jsonata(t)) => {
@@ -174,7 +174,7 @@ fn until(m: &Machine<'_>, fid: u32, state: &State, wait: &Wait, raw: &Value) -> 
                         state,
                         &format!(
                             "The JSONata expression specified for the field 'Timestamp' returned an invalid timestamp: {}",
-                            crate::history::payload_text(&v)
+                            statecraft_expr::to_aws_json(&v)
                         ),
                     ),
                 )

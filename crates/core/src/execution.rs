@@ -261,7 +261,7 @@ impl<'a> Machine<'a> {
         }
         let input = Arc::new(self.exec.info.input.clone());
         self.emit_execution(EventKind::ExecutionStarted {
-            input: input.clone(),
+            input: crate::history::json(&input),
             role_arn: self.exec.info.role_arn.clone(),
         });
         if let Some(t) = self.def.timeout_seconds {
@@ -359,8 +359,8 @@ impl<'a> Machine<'a> {
     fn enter(&mut self, fid: u32) {
         let Some(frame) = self.frame(fid) else { return };
         let state = self.def.state(frame.state_ref());
-        let input = frame.input.clone();
-        if let Err(f) = crate::io::check_size(&input, self.exec.limits.max_payload_bytes, &state.name) {
+        let input = crate::history::json(&frame.input);
+        if let Err(f) = crate::io::check_text_size(&input, self.exec.limits.max_payload_bytes, &state.name) {
             return self.fail_frame(fid, f);
         }
         let now = self.now;
@@ -404,20 +404,20 @@ impl<'a> Machine<'a> {
     ) {
         let Some(frame) = self.frame(fid) else { return };
         let state = self.def.state(frame.state_ref());
-        if let Err(f) = crate::io::check_size(&output, self.exec.limits.max_payload_bytes, &state.name) {
+        let text = crate::history::json(&output);
+        if let Err(f) = crate::io::check_text_size(&text, self.exec.limits.max_payload_bytes, &state.name) {
             return self.fail_frame(fid, f);
         }
         let next = next.or(match state.transition {
             statecraft_asl::Transition::Next(n) => Some(n),
             statecraft_asl::Transition::End => None,
         });
-        let output = Arc::new(output);
         self.emit(
             fid,
             EventKind::StateExited {
                 state_type: state.state_type(),
                 name: state.name.clone(),
-                output: output.clone(),
+                output: text,
                 assigned,
             },
         );
@@ -425,12 +425,12 @@ impl<'a> Machine<'a> {
             Some(n) => {
                 if let Some(frame) = self.frame_mut(fid) {
                     frame.state = n;
-                    frame.input = output;
+                    frame.input = Arc::new(output);
                     frame.blocked = Blocked::Running;
                 }
                 self.work.push_back(Work::Enter(fid));
             }
-            None => self.end_frame(fid, Ok(Arc::unwrap_or_clone(output))),
+            None => self.end_frame(fid, Ok(output)),
         }
     }
 
@@ -483,9 +483,9 @@ impl<'a> Machine<'a> {
         self.exec.frames.clear();
         self.work.clear();
         let kind = match status {
-            Status::Succeeded => {
-                EventKind::ExecutionSucceeded { output: Arc::new(output.clone().unwrap_or(Value::Null)) }
-            }
+            Status::Succeeded => EventKind::ExecutionSucceeded {
+                output: crate::history::json(output.as_ref().unwrap_or(&Value::Null)),
+            },
             Status::Failed => EventKind::ExecutionFailed(info.clone().unwrap_or_default()),
             Status::TimedOut => EventKind::ExecutionTimedOut(info.clone().unwrap_or_default()),
             Status::Aborted => EventKind::ExecutionAborted(info.clone().unwrap_or_default()),

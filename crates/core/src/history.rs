@@ -35,11 +35,11 @@ pub enum TaskFamily {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EventKind {
     ExecutionStarted {
-        input: Arc<Value>,
+        input: Json,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Arc<Value>,
+        output: Json,
     },
     ExecutionFailed(ErrorInfo),
     ExecutionAborted(ErrorInfo),
@@ -50,12 +50,12 @@ pub enum EventKind {
     StateEntered {
         state_type: StateType,
         name: Arc<str>,
-        input: Arc<Value>,
+        input: Json,
     },
     StateExited {
         state_type: StateType,
         name: Arc<str>,
-        output: Arc<Value>,
+        output: Json,
         assigned: Option<Map<String, Value>>,
     },
     StateAborted {
@@ -67,7 +67,7 @@ pub enum EventKind {
         resource_type: String,
         resource: String,
         region: String,
-        parameters: Arc<Value>,
+        parameters: Json,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     },
@@ -80,13 +80,13 @@ pub enum EventKind {
     TaskSubmitted {
         resource_type: String,
         resource: String,
-        output: Arc<Value>,
+        output: Json,
     },
     TaskSucceeded {
         family: TaskFamily,
         resource_type: String,
         resource: String,
-        output: Arc<Value>,
+        output: Json,
     },
     TaskFailed {
         family: TaskFamily,
@@ -225,7 +225,17 @@ fn family_name(family: TaskFamily, what: &str) -> &'static str {
     }
 }
 
-/// A payload as AWS renders it in history: compact JSON text.
+/// A payload as history records it: compact JSON text, rendered once when the event is
+/// recorded (it is what every reader of history wants, and its length is the payload size
+/// that the 256 KiB limit applies to).
+pub type Json = Box<str>;
+
+/// Renders a payload as history records it.
+pub fn json(v: &Value) -> Json {
+    serde_json::to_string(v).unwrap_or_default().into_boxed_str()
+}
+
+/// The same, as a `String` (for causes and messages).
 pub fn payload_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
@@ -298,13 +308,20 @@ impl<'a> Obj<'a> {
     }
 
     /// A payload: JSON text inside a JSON string, as AWS renders it; left out without data.
-    fn payload(&mut self, k: &str, v: &Value, include_data: bool) -> &mut Self {
+    fn payload(&mut self, k: &str, text: &str, include_data: bool) -> &mut Self {
         if include_data {
             self.key(k);
-            self.out.push(b'"');
-            let _ = serde_json::to_writer(Escaping(&mut *self.out), v);
-            self.out.push(b'"');
+            write_str(self.out, text);
         }
+        self
+    }
+
+    /// A JSON value rendered as text inside a JSON string (assigned variables).
+    fn value(&mut self, k: &str, v: &Value) -> &mut Self {
+        self.key(k);
+        self.out.push(b'"');
+        let _ = serde_json::to_writer(Escaping(&mut *self.out), v);
+        self.out.push(b'"');
         self
     }
 
@@ -456,7 +473,7 @@ impl HistoryEvent {
                     if let Some(vars) = assigned {
                         x.obj("assignedVariables", |a| {
                             for (k, v) in vars {
-                                a.payload(k, v, true);
+                                a.value(k, v);
                             }
                         });
                         x.not_truncated("assignedVariablesDetails");
@@ -591,7 +608,6 @@ impl HistoryEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn string_escaping_matches_serde() {
@@ -611,7 +627,7 @@ mod tests {
             kind: EventKind::StateEntered {
                 state_type: StateType::Pass,
                 name: "A".into(),
-                input: Arc::new(json!({"a": [1, "x"]})),
+                input: json(&serde_json::json!({"a": [1, "x"]})),
             },
         };
         let v = e.to_aws_json(true);

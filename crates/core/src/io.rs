@@ -7,6 +7,7 @@ use crate::execution::{Failure, Machine};
 use serde_json::{Map, Value};
 use statecraft_asl::{JsonataTemplate, PathField, Payload, State};
 use statecraft_expr::{EvalError, Path, Root, Scope, StatesError};
+use std::borrow::Cow;
 
 /// Adapts the injected [`crate::Env`] to the expression crates' entropy traits.
 pub(crate) struct EnvAdapter<'a>(pub(crate) &'a dyn crate::Env);
@@ -88,12 +89,17 @@ pub(crate) fn select_required(
     })
 }
 
-/// `InputPath`: the effective input.
-pub(crate) fn input_path(m: &Machine<'_>, fid: u32, state: &State, raw: &Value) -> Result<Value, Failure> {
+/// `InputPath`: the effective input (borrowed when it is the whole input).
+pub(crate) fn input_path<'v>(
+    m: &Machine<'_>,
+    fid: u32,
+    state: &State,
+    raw: &'v Value,
+) -> Result<Cow<'v, Value>, Failure> {
     match &state.input_path {
-        PathField::Default => Ok(raw.clone()),
-        PathField::Null => Ok(Value::Object(Map::new())),
-        PathField::Path(p) => select_required(m, fid, state, p, raw),
+        PathField::Default => Ok(Cow::Borrowed(raw)),
+        PathField::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+        PathField::Path(p) => select_required(m, fid, state, p, raw).map(Cow::Owned),
     }
 }
 
@@ -122,6 +128,37 @@ pub(crate) fn template(
     let env = EnvAdapter(m.env);
     let scope = Scope { input, context: &ctx, variables: vars, env: &env };
     t.evaluate(&scope).map_err(|e| eval_failure(m, fid, state, e))
+}
+
+/// `ResultPath` on the frame's own input: merges in place when nothing else holds the input
+/// (the usual case: history keeps text, not the value), instead of copying it.
+pub(crate) fn apply_result_path(
+    m: &mut Machine<'_>,
+    fid: u32,
+    state: &State,
+    field: &PathField,
+    result: Value,
+) -> Result<Value, Failure> {
+    let PathField::Path(p) = field else {
+        let raw = m.frame(fid).map(|f| f.input.clone()).unwrap_or_default();
+        return result_path(m, fid, state, field, &raw, result);
+    };
+    let Some(frame) = m.frame_mut(fid) else { return Ok(result) };
+    let shared = std::mem::take(&mut frame.input);
+    let mut raw = std::sync::Arc::unwrap_or_clone(shared);
+    match p.set(&mut raw, result) {
+        // The input is consumed: only OutputPath can still fail, with States.Runtime.
+        Ok(()) => Ok(raw),
+        Err(e) => {
+            if let Some(frame) = m.frame_mut(fid) {
+                frame.input = std::sync::Arc::new(raw);
+            }
+            Err(Failure::new(
+                StatesError::ResultPathMatchFailure.as_str(),
+                state_cause(m, fid, state, &e.message),
+            ))
+        }
+    }
 }
 
 /// `ResultPath`: combines the state's raw input with its result.
@@ -269,91 +306,17 @@ pub(crate) fn assign(
     }
 }
 
-/// Fails with `States.DataLimitExceeded` when a payload is over the limit.
-pub(crate) fn check_size(v: &Value, limit: usize, state_name: &str) -> Result<(), Failure> {
-    if json_len_exceeds(v, limit) {
-        return Err(Failure::new(
-            StatesError::DataLimitExceeded.as_str(),
-            format!(
-                "The state/task '{state_name}' returned a result with a size exceeding the maximum number of bytes service limit."
-            ),
-        ));
+/// Fails with `States.DataLimitExceeded` when rendered payload text is over the limit.
+pub(crate) fn check_text_size(text: &str, limit: usize, state_name: &str) -> Result<(), Failure> {
+    if text.len() > limit {
+        return Err(data_limit(state_name));
     }
     Ok(())
 }
 
-/// Whether the compact JSON text of `v` is longer than `limit` bytes; stops counting as soon
-/// as it is.
-pub fn json_len_exceeds(v: &Value, limit: usize) -> bool {
-    fn walk(v: &Value, budget: &mut isize) -> bool {
-        match v {
-            Value::Null => *budget -= 4,
-            Value::Bool(b) => *budget -= if *b { 4 } else { 5 },
-            Value::Number(n) => *budget -= number_len(n) as isize,
-            Value::String(s) => *budget -= string_len(s) as isize,
-            Value::Array(a) => {
-                *budget -= 2 + a.len().saturating_sub(1) as isize;
-                for x in a {
-                    if walk(x, budget) {
-                        return true;
-                    }
-                }
-            }
-            Value::Object(o) => {
-                *budget -= 2 + o.len().saturating_sub(1) as isize;
-                for (k, x) in o {
-                    *budget -= string_len(k) as isize + 1;
-                    if walk(x, budget) {
-                        return true;
-                    }
-                }
-            }
-        }
-        *budget < 0
-    }
-    let mut budget = limit as isize;
-    walk(v, &mut budget)
-}
-
-fn number_len(n: &serde_json::Number) -> usize {
-    if let Some(i) = n.as_i64() {
-        let mut len = if i < 0 { 2 } else { 1 };
-        let mut x = i.unsigned_abs();
-        while x >= 10 {
-            x /= 10;
-            len += 1;
-        }
-        len
-    } else if let Some(u) = n.as_u64() {
-        u.to_string().len()
-    } else {
-        n.to_string().len()
-    }
-}
-
-fn string_len(s: &str) -> usize {
-    let mut len = 2;
-    for b in s.bytes() {
-        len += match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0..=0x1f => 6,
-            _ => 1,
-        };
-    }
-    len
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn json_len_matches_serialization() {
-        for v in [json!(null), json!({"a": [1, -22, "x\"y\n", true, {"b": null}], "c": 1.5}), json!("é")] {
-            let len = serde_json::to_string(&v).unwrap().len();
-            assert!(!json_len_exceeds(&v, len), "{v}");
-            assert!(json_len_exceeds(&v, len - 1), "{v}");
-        }
-    }
+fn data_limit(state_name: &str) -> Failure {
+    Failure::new(
+        StatesError::DataLimitExceeded.as_str(),
+        format!("The state/task '{state_name}' returned a result with a size exceeding the maximum number of bytes service limit."),
+    )
 }

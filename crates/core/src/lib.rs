@@ -21,7 +21,6 @@ pub use env::{Env, FixedEnv};
 pub use event::{Effect, Event, TaskId, TaskRequest, TimerId, TimerKind};
 pub use execution::{Execution, ExecutionInfo, Failure, Limits, Status, Step};
 pub use history::{EventKind, HistoryEvent, TaskFamily};
-pub use io::json_len_exceeds;
 pub use states::choice::{compare, string_matches};
 pub use states::errors::backoff_millis;
 pub use states::fanout::{Decision, Fanout};

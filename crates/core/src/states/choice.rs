@@ -34,7 +34,7 @@ fn decide(
     raw: &Value,
 ) -> Result<Decision, Failure> {
     let jsonata = state.query_language == QueryLanguage::Jsonata;
-    let effective = if jsonata { raw.clone() } else { io::input_path(m, fid, state, raw)? };
+    let effective = if jsonata { raw.clone() } else { io::input_path(m, fid, state, raw)?.into_owned() };
     let mut matched: Option<&ChoiceRule> = None;
     for rule in &choice.choices {
         if eval(m, fid, state, &rule.condition, &effective)? {

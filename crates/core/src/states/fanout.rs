@@ -220,7 +220,6 @@ fn complete(m: &mut Machine<'_>, fid: u32) {
     let def = m.def;
     let Some(frame) = m.frame_mut(fid) else { return };
     let Blocked::Children(f) = std::mem::replace(&mut frame.blocked, Blocked::Running) else { return };
-    let raw = frame.input.clone();
     let state = def.state(frame.state_ref());
     match f.kind {
         // Recorded AWS histories have no ParallelStateSucceeded event.
@@ -233,7 +232,7 @@ fn complete(m: &mut Machine<'_>, fid: u32) {
         }
     }
     let result = Value::Array(f.results);
-    match super::task::finish(m, fid, state, &raw, result) {
+    match super::task::finish(m, fid, state, result) {
         Ok((out, assigned)) => {
             if let Some(vars) = &assigned {
                 if let Some(f) = m.frame_mut(fid) {

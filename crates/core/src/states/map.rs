@@ -75,7 +75,7 @@ fn prepare(
     distributed: bool,
 ) -> Result<Prepared, Failure> {
     let jsonata = state.query_language == QueryLanguage::Jsonata;
-    let effective = if jsonata { raw.clone() } else { io::input_path(m, fid, state, raw)? };
+    let effective = if jsonata { raw.clone() } else { io::input_path(m, fid, state, raw)?.into_owned() };
     let jstates = States { input: Some(raw), ..Default::default() };
     let items = items(m, fid, state, map, &effective, &jstates)?;
     let max_concurrency = match &map.max_concurrency {

@@ -27,7 +27,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
     } else {
         io::input_path(m, fid, state, &raw).and_then(|effective| match &state.parameters {
             Some(Payload::JsonPath(t)) => io::template(m, fid, state, t, &effective, Extra::default()),
-            _ => Ok(effective),
+            _ => Ok(effective.into_owned()),
         })
     };
     let branch_input = match branch_input {

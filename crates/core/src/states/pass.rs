@@ -8,7 +8,19 @@ use statecraft_asl::{Pass, Payload, QueryLanguage, State};
 
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, pass: &Pass) {
     let Some(raw) = m.frame(fid).map(|f| f.input.clone()) else { return };
-    match compute(m, fid, state, pass, &raw) {
+    let computed = compute(m, fid, state, pass, &raw);
+    drop(raw); // the frame holds the only reference again: ResultPath can merge in place
+    let outcome = computed.and_then(|(result, assigned, jsonata_output)| {
+        let output = match jsonata_output {
+            Some(o) => o,
+            None => {
+                let merged = io::apply_result_path(m, fid, state, &state.result_path, result)?;
+                io::output_path(m, fid, state, merged)?
+            }
+        };
+        Ok((output, assigned))
+    });
+    match outcome {
         Ok((output, assigned)) => {
             if let Some(vars) = &assigned {
                 if let Some(f) = m.frame_mut(fid) {
@@ -21,9 +33,11 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, pass: &Pass) {
     }
 }
 
-type Outcome = Result<(Value, Option<serde_json::Map<String, Value>>), crate::execution::Failure>;
+/// The result, what to assign, and (JSONata) the finished output.
+type Computed =
+    Result<(Value, Option<serde_json::Map<String, Value>>, Option<Value>), crate::execution::Failure>;
 
-fn compute(m: &Machine<'_>, fid: u32, state: &State, pass: &Pass, raw: &Value) -> Outcome {
+fn compute(m: &Machine<'_>, fid: u32, state: &State, pass: &Pass, raw: &Value) -> Computed {
     if state.query_language == QueryLanguage::Jsonata {
         let states = States { input: Some(raw), ..Default::default() };
         let assigned = state.assign.as_ref().map(|a| io::assign(m, fid, state, a, &states)).transpose()?;
@@ -31,13 +45,13 @@ fn compute(m: &Machine<'_>, fid: u32, state: &State, pass: &Pass, raw: &Value) -
             Some(t) => io::jsonata(m, fid, state, t, "Output", &states)?,
             None => raw.clone(),
         };
-        return Ok((output, assigned));
+        return Ok((Value::Null, assigned, Some(output)));
     }
     let effective = io::input_path(m, fid, state, raw)?;
     let result = match (&pass.result, &state.parameters) {
         (Some(r), _) => r.clone(),
         (None, Some(Payload::JsonPath(t))) => io::template(m, fid, state, t, &effective, Extra::default())?,
-        _ => effective.clone(),
+        _ => effective.clone().into_owned(),
     };
     let assigned = match &state.assign {
         Some(a) => {
@@ -46,7 +60,5 @@ fn compute(m: &Machine<'_>, fid: u32, state: &State, pass: &Pass, raw: &Value) -
         }
         None => None,
     };
-    let output = io::result_path(m, fid, state, &state.result_path, raw, result)?;
-    let output = io::output_path(m, fid, state, output)?;
-    Ok((output, assigned))
+    Ok((result, assigned, None))
 }

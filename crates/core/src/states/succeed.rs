@@ -15,7 +15,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State) {
             None => Ok(Value::clone(&raw)),
         }
     } else {
-        io::input_path(m, fid, state, &raw).and_then(|v| io::output_path(m, fid, state, v))
+        io::input_path(m, fid, state, &raw).and_then(|v| io::output_path(m, fid, state, v.into_owned()))
     };
     match output {
         Ok(v) => m.exit_state(fid, v, None, None),

@@ -8,7 +8,6 @@ use crate::history::{ErrorInfo, EventKind, TaskFamily};
 use crate::io::{self, States};
 use serde_json::Value;
 use statecraft_asl::{Dynamic, Payload, QueryLanguage, Resource, State, Task};
-use std::sync::Arc;
 
 pub(crate) fn family(r: &Resource) -> TaskFamily {
     match r {
@@ -39,7 +38,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, task: &Task) {
             resource_type: task.resource.resource_type(),
             resource: resource_label(&task.resource),
             region,
-            parameters: Arc::new(input.clone()),
+            parameters: crate::history::json(&input),
             timeout,
             heartbeat,
         },
@@ -122,7 +121,7 @@ fn prepare(
         seconds(m, fid, state, task.heartbeat_seconds.as_ref(), &effective, "HeartbeatSeconds", &states)?;
     let input = match &state.parameters {
         Some(Payload::JsonPath(t)) => io::template(m, fid, state, t, &effective, extra)?,
-        _ => effective,
+        _ => effective.into_owned(),
     };
     Ok((input, timeout, heartbeat))
 }
@@ -193,7 +192,7 @@ pub(crate) fn submitted(m: &mut Machine<'_>, fid: u32, output: Value) {
         EventKind::TaskSubmitted {
             resource_type: task.resource.resource_type(),
             resource: task.resource.resource_name(),
-            output: Arc::new(output),
+            output: crate::history::json(&output),
         },
     );
 }
@@ -219,20 +218,21 @@ pub(crate) fn succeeded(m: &mut Machine<'_>, fid: u32, output: Value) {
     if !w.started {
         started(m, fid, None);
     }
+    let text = crate::history::json(&output);
+    let too_big = io::check_text_size(&text, m.exec.limits.max_payload_bytes, &state.name);
     m.emit(
         fid,
         EventKind::TaskSucceeded {
             family: w.family,
             resource_type: task.resource.resource_type(),
             resource: resource_label(&task.resource),
-            output: Arc::new(output.clone()),
+            output: text,
         },
     );
-    if let Err(f) = io::check_size(&output, m.exec.limits.max_payload_bytes, &state.name) {
+    if let Err(f) = too_big {
         return m.fail_state(fid, f);
     }
-    let Some(raw) = m.frame(fid).map(|f| f.input.clone()) else { return };
-    match finish(m, fid, state, &raw, output) {
+    match finish(m, fid, state, output) {
         Ok((out, assigned)) => {
             if let Some(vars) = &assigned {
                 if let Some(f) = m.frame_mut(fid) {
@@ -250,14 +250,14 @@ type Finished = (Value, Option<serde_json::Map<String, Value>>);
 /// ResultSelector, Assign, ResultPath and OutputPath (or JSONata Output and Assign) on a
 /// result. Shared by Task, Parallel and Map.
 pub(crate) fn finish(
-    m: &Machine<'_>,
+    m: &mut Machine<'_>,
     fid: u32,
     state: &State,
-    raw: &Value,
     result: Value,
 ) -> Result<Finished, Failure> {
+    let raw = m.frame(fid).map(|f| f.input.clone()).unwrap_or_default();
     if state.query_language == QueryLanguage::Jsonata {
-        let states = States { input: Some(raw), result: Some(&result), ..Default::default() };
+        let states = States { input: Some(&raw), result: Some(&result), ..Default::default() };
         let assigned = state.assign.as_ref().map(|a| io::assign(m, fid, state, a, &states)).transpose()?;
         let output = match &state.output {
             Some(t) => io::jsonata(m, fid, state, t, "Output", &states)?,
@@ -271,12 +271,13 @@ pub(crate) fn finish(
     };
     let assigned = match &state.assign {
         Some(a) => {
-            let states = States { input: Some(raw), result: Some(&selected), ..Default::default() };
+            let states = States { input: Some(&raw), result: Some(&selected), ..Default::default() };
             Some(io::assign(m, fid, state, a, &states)?)
         }
         None => None,
     };
-    let out = io::result_path(m, fid, state, &state.result_path, raw, selected)?;
+    drop(raw);
+    let out = io::apply_result_path(m, fid, state, &state.result_path, selected)?;
     Ok((io::output_path(m, fid, state, out)?, assigned))
 }
 

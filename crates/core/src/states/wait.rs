@@ -47,7 +47,7 @@ pub(crate) fn fired(m: &mut Machine<'_>, fid: u32) {
                 )?),
                 None => None,
             };
-            Ok((io::output_path(m, fid, state, effective)?, assigned))
+            Ok((io::output_path(m, fid, state, effective.into_owned())?, assigned))
         })
     };
     match out {

@@ -1,0 +1,42 @@
+# Statecraft: the two commands of the quick start are `make run` and `make test`.
+CARGO ?= cargo
+BIN   := target/debug/statecraft
+EXAMPLE ?= retry-catch
+CASE    ?= SucceedsAfterRetries
+
+.PHONY: all build run test verify fmt clippy bench release clean-data
+
+all: build
+
+build:
+	$(CARGO) build -p statecraft-cli
+
+## The main job on the embedded default: run an example state machine end to end.
+run: build
+	$(BIN) run examples/$(EXAMPLE)/definition.asl.json \
+		--input-file examples/$(EXAMPLE)/input.json \
+		--mock-config examples/$(EXAMPLE)/mocks.json --test-case $(CASE) --name $(EXAMPLE)
+
+## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite.
+test: build
+	$(CARGO) test --workspace
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## What CI and every commit should pass.
+verify:
+	$(CARGO) fmt --all -- --check
+	$(MAKE) clippy
+	$(MAKE) test
+
+release:
+	$(CARGO) build --release -p statecraft-cli
+
+## Benchmarks (not run by `make test`): transitions per second and the side-by-side
+## comparison with the fastest peer on the shared workloads.
+bench: release
+	bench/run.sh

@@ -4,6 +4,7 @@
 //! `statecraft run`.
 
 pub mod mock;
+pub mod ports;
 pub mod runner;
 
 pub use mock::{MockConfig, MockResponse};

@@ -208,6 +208,23 @@ impl Execution {
         self.status != Status::Running
     }
 
+    /// Whether a frame is waiting for exactly this task (so an event naming it would apply).
+    pub fn is_pending_task(&self, task: TaskId) -> bool {
+        !self.is_finished()
+            && self
+                .frames
+                .get(&task.frame)
+                .is_some_and(|f| f.seq == task.seq && matches!(f.blocked, Blocked::Task(_)))
+    }
+
+    /// Every task in flight.
+    pub fn pending_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.frames
+            .iter()
+            .filter(|(_, f)| matches!(f.blocked, Blocked::Task(_)))
+            .map(|(id, f)| TaskId { frame: *id, seq: f.seq })
+    }
+
     /// Applies one event. Never panics on a stale or unexpected event: it is ignored.
     pub fn apply(&mut self, def: &Definition, event: Event, env: &dyn Env) -> Step {
         let now = env.now();

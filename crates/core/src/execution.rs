@@ -331,6 +331,17 @@ impl<'a> Machine<'a> {
             if self.exec.is_finished() {
                 return;
             }
+            if let Some(max) = self.exec.limits.max_history_events {
+                if self.exec.next_event_id > max {
+                    let info = ErrorInfo {
+                        error: Some(statecraft_expr::StatesError::Runtime.as_str().into()),
+                        cause: Some(format!(
+                            "The execution reached the maximum number of history events ({max})."
+                        )),
+                    };
+                    return self.finish_execution(Status::Failed, None, Some(info));
+                }
+            }
             match w {
                 Work::Enter(fid) => self.enter(fid),
                 Work::ChildDone { parent, outcome } => {

@@ -315,3 +315,61 @@ fn the_state_survives_serialization_mid_execution() {
     assert_eq!(restored.output, Some(json!({"r": 1})));
     assert!(step.history.iter().any(|e| e.kind.type_name() == "ExecutionSucceeded"));
 }
+
+#[test]
+fn redrive_restarts_the_failed_state() {
+    let mut t = ExecTest::new(json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Result": "a", "ResultPath": "$.a", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "ResultPath": "$.t", "End": true}
+        }
+    }));
+    t.start();
+    let task = t.tasks()[0];
+    t.event(Event::TaskFailed { task, error: Some("Boom".into()), cause: None });
+    assert_eq!(t.exec.status, Status::Failed);
+    let step = t.exec.redrive(&t.def, &t.env).expect("redrivable");
+    let types: Vec<&str> = step.history.iter().map(|e| e.kind.type_name()).collect();
+    assert_eq!(
+        types,
+        ["ExecutionRedriven", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted"]
+    );
+    assert_eq!(t.exec.info.redrive_count, 1);
+    t.effects = step.effects;
+    let task = t.tasks()[0];
+    t.event(Event::TaskSucceeded { task, output: json!(1) });
+    assert_eq!(t.exec.status, Status::Succeeded);
+    assert_eq!(t.exec.output, Some(json!({"a": "a", "t": 1})), "the Pass before is not re-run");
+    assert!(t.exec.redrive(&t.def, &t.env).is_err(), "a succeeded execution cannot be redriven");
+}
+
+#[test]
+fn redrive_of_a_map_reruns_only_unsuccessful_iterations() {
+    let mut t = ExecTest::new(json!({
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {
+            "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "End": true}}
+        }, "End": true}}
+    }))
+    .input(json!(["a", "b", "c"]));
+    t.start();
+    let mut invocations = 0;
+    // a and b succeed, c fails
+    for (i, out) in [json!("A"), json!("B")].into_iter().enumerate() {
+        let task = t.tasks()[0];
+        t.event(Event::TaskSucceeded { task, output: out });
+        invocations += 1;
+        assert_eq!(invocations, i + 1);
+    }
+    let task = t.tasks()[0];
+    t.event(Event::TaskFailed { task, error: Some("Boom".into()), cause: None });
+    assert_eq!(t.exec.status, Status::Failed);
+    let step = t.exec.redrive(&t.def, &t.env).expect("redrivable");
+    t.effects = step.effects;
+    let tasks = t.tasks();
+    assert_eq!(tasks.len(), 1, "only the failed iteration runs again");
+    t.event(Event::TaskSucceeded { task: tasks[0], output: json!("C") });
+    assert_eq!(t.exec.status, Status::Succeeded);
+    assert_eq!(t.exec.output, Some(json!(["A", "B", "C"])));
+}

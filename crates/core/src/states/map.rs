@@ -13,6 +13,9 @@ use statecraft_asl::{Dynamic, Map, PathField, Payload, ProcessorMode, QueryLangu
 use statecraft_expr::StatesError;
 
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
+    if fanout::resume_redriven(m, fid, EventKind::MapStarted { length: 0 }) {
+        return;
+    }
     let Some(frame) = m.frame(fid) else { return };
     let raw = frame.input.clone();
     let vars = frame.vars.snapshot();
@@ -56,6 +59,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         running: Default::default(),
         vars,
         map_run_arn,
+        done: Vec::new(),
     };
     fanout::begin(m, fid, f);
 }

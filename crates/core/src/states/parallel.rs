@@ -9,6 +9,9 @@ use serde_json::Value;
 use statecraft_asl::{Parallel, Payload, QueryLanguage, State};
 
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Parallel) {
+    if fanout::resume_redriven(m, fid, EventKind::ParallelStarted) {
+        return;
+    }
     let Some(frame) = m.frame(fid) else { return };
     let raw = frame.input.clone();
     let vars = frame.vars.snapshot();
@@ -51,6 +54,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
         running: Default::default(),
         vars,
         map_run_arn: None,
+        done: Vec::new(),
     };
     fanout::begin(m, fid, f);
 }

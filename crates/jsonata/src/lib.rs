@@ -6,8 +6,35 @@
 //! It also provides, on request, the functions AWS Step Functions adds to JSONata
 //! (`$partition`, `$range`, `$hash`, `$random`, `$uuid`, `$parse`) and can leave out `$eval`
 //! as AWS does.
+//!
+//! Layout: `lexer` and `parser` turn source into the `ast` the evaluator walks (`eval` for
+//! operators and functions, `path` for navigation); `value` is the internal value model
+//! (borrowing the input); `signature` validates function arguments; `functions` holds the
+//! library, with `format` (integer and number pictures) and `datetime` (date/time pictures).
+//!
+//! Limits: `Limits::max_depth` bounds the nesting of evaluation (error `U1001`, as upstream
+//! reports stack overflow); `Limits::max_steps` bounds the number of evaluation steps (also
+//! `U1001`, message "Evaluation step budget of N exceeded"). Deep recursion never overflows
+//! the Rust stack: the evaluator grows its stack on the heap (`stacker`) when it runs low.
+//!
+//! Codes this engine adds where upstream has none: S0303 (invalid regular expression),
+//! D1012 (regular expression backtracking limit), and D3210–D3213 for the AWS functions
+//! (see `functions::aws`).
 
 use serde_json::Value;
+use std::sync::Arc;
+
+mod ast;
+mod datetime;
+mod eval;
+mod format;
+mod functions;
+mod lexer;
+mod parser;
+mod path;
+mod regex;
+mod signature;
+mod value;
 
 /// Injected nondeterminism: the clock for `$now()`/`$millis()` and randomness for `$random()`,
 /// `$shuffle()` and `$uuid()`. Implementations use interior mutability for their state.
@@ -46,6 +73,48 @@ pub struct Error {
     pub token: Option<String>,
 }
 
+impl Error {
+    pub(crate) fn new(code: &str, message: impl Into<String>) -> Error {
+        Error { code: code.to_string(), message: message.into(), position: None, token: None }
+    }
+
+    pub(crate) fn at(mut self, pos: usize) -> Error {
+        self.position = Some(pos);
+        self
+    }
+
+    pub(crate) fn at_default(mut self, pos: usize) -> Error {
+        if self.position.is_none() {
+            self.position = Some(pos);
+        }
+        self
+    }
+
+    pub(crate) fn tok(mut self, t: String) -> Error {
+        self.token = Some(t);
+        self
+    }
+
+    /// Kept for call sites that know the offending value; messages already describe it.
+    pub(crate) fn val(self, _v: String) -> Error {
+        self
+    }
+
+    /// Names the function an error arose in (filling `{name}` in signature messages).
+    pub(crate) fn with_fn(mut self, name: &str, pos: usize) -> Error {
+        if self.message.contains("{name}") && !name.is_empty() {
+            self.message = self.message.replace("{name}", name);
+        }
+        if self.token.is_none() && !name.is_empty() {
+            self.token = Some(name.to_string());
+        }
+        if self.position.is_none() && pos > 0 {
+            self.position = Some(pos);
+        }
+        self
+    }
+}
+
 /// Values bound to `$name` variables for an evaluation.
 #[derive(Debug, Clone, Default)]
 pub struct Bindings {
@@ -59,7 +128,9 @@ impl Bindings {
 
     /// Binds `$name` (give the name without the `$`).
     pub fn bind(&mut self, name: impl Into<String>, value: Value) {
-        self.values.push((name.into(), value));
+        let name = name.into();
+        self.values.retain(|(n, _)| *n != name);
+        self.values.push((name, value));
     }
 }
 
@@ -80,16 +151,16 @@ impl Default for Options {
     }
 }
 
-/// A parsed JSONata expression, reusable across evaluations.
+/// A parsed JSONata expression, reusable across evaluations (and threads: it is `Send + Sync`).
 #[derive(Debug, Clone)]
 pub struct Expression {
-    // representation chosen by the implementation
+    root: Arc<ast::Node>,
 }
 
 impl Expression {
     pub fn parse(src: &str) -> Result<Expression, Error> {
-        let _ = src;
-        todo!()
+        let root = parser::parse(src)?;
+        Ok(Expression { root: Arc::new(root) })
     }
 
     /// Evaluates against `input` (`None` = undefined input). `Ok(None)` is an undefined result.
@@ -100,7 +171,24 @@ impl Expression {
         env: &dyn Env,
         options: &Options,
     ) -> Result<Option<Value>, Error> {
-        let _ = (input, bindings, env, options);
-        todo!()
+        use value::{Val, OUTER, SEQ};
+        let mut ev = eval::Ev::new(env, options);
+        let root = ev.new_frame(None);
+        for (k, v) in &bindings.values {
+            ev.bind(root, value::Str::from(k.as_str()), Val::from_json(v));
+        }
+        let input = match input {
+            None => Val::Undef,
+            Some(v) => match Val::from_json(v) {
+                arr @ Val::JArr(_) => Val::Arr(std::rc::Rc::new(vec![arr]), SEQ | OUTER),
+                other => other,
+            },
+        };
+        ev.bind(root, value::Str::from("$"), input.clone());
+        let result = ev.eval(&self.root, &input, root)?;
+        result.to_json()
     }
 }
+
+#[cfg(test)]
+mod tests;

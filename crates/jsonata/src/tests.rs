@@ -1,0 +1,1 @@
+//! Unit tests for the tricky corners (sequences, parent paths, signatures, limits, numbers).

@@ -1,0 +1,402 @@
+//! The evaluator's value representation: JSONata values plus the engine-internal notions
+//! upstream keeps on JavaScript arrays (sequence, keep-singleton, constructed-array and
+//! outer-wrapper flags), functions and tuple streams.
+//!
+//! Input documents and bindings are borrowed (`JArr`/`JObj`/`JStr`) rather than copied, so a
+//! path into a large input costs nothing until a value is built from it. Values never hold a
+//! wall clock or random state.
+
+use crate::ast::{LambdaDef, TransformDef};
+use crate::functions::Builtin;
+use crate::regex::JsRegex;
+use serde_json::Value;
+use std::rc::Rc;
+use std::sync::Arc;
+
+pub(crate) type Str = Rc<str>;
+pub(crate) type FrameId = usize;
+
+/// Array flags: see upstream `createSequence` and friends.
+pub(crate) const SEQ: u8 = 1;
+pub(crate) const KEEP: u8 = 2;
+pub(crate) const CONS: u8 = 4;
+pub(crate) const OUTER: u8 = 8;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Val<'a> {
+    Undef,
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Str),
+    JStr(&'a str),
+    Arr(Rc<Vec<Val<'a>>>, u8),
+    JArr(&'a Vec<Value>),
+    Obj(Rc<ObjMap<'a>>),
+    JObj(&'a serde_json::Map<String, Value>),
+    Func(Rc<Func<'a>>),
+    Tuples(Rc<Vec<Tuple<'a>>>),
+}
+
+/// One member of a tuple stream: the context value and the variables bound along the path.
+#[derive(Clone, Debug)]
+pub(crate) struct Tuple<'a> {
+    pub(crate) at: Val<'a>,
+    pub(crate) binds: Vec<(Str, Val<'a>)>,
+}
+
+impl<'a> Tuple<'a> {
+    pub(crate) fn get(&self, k: &str) -> Option<&Val<'a>> {
+        self.binds.iter().find(|(n, _)| &**n == k).map(|(_, v)| v)
+    }
+    pub(crate) fn set(&mut self, k: Str, v: Val<'a>) {
+        if let Some(slot) = self.binds.iter_mut().find(|(n, _)| *n == k) {
+            slot.1 = v;
+        } else {
+            self.binds.push((k, v));
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Func<'a> {
+    Lambda { def: Arc<LambdaDef>, env: FrameId, input: Val<'a> },
+    Builtin(Builtin),
+    /// Partial application: `None` marks a `?` placeholder.
+    Partial { f: Val<'a>, args: Vec<Option<Val<'a>>>, arity: usize },
+    Regex(Arc<JsRegex>),
+    Transform { def: Arc<TransformDef>, env: FrameId },
+    /// `f ~> g` where both are functions.
+    Chain(Val<'a>, Val<'a>),
+    /// A pending tail call (trampolined by `apply`).
+    Thunk { f: Val<'a>, args: Vec<Val<'a>> },
+}
+
+/// A small insertion-ordered map: JSONata objects are mostly tiny.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ObjMap<'a> {
+    pub(crate) entries: Vec<(Str, Val<'a>)>,
+}
+
+impl<'a> ObjMap<'a> {
+    pub(crate) fn new() -> Self {
+        ObjMap { entries: Vec::new() }
+    }
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        ObjMap { entries: Vec::with_capacity(n) }
+    }
+    pub(crate) fn get(&self, k: &str) -> Option<&Val<'a>> {
+        self.entries.iter().find(|(n, _)| &**n == k).map(|(_, v)| v)
+    }
+    pub(crate) fn insert(&mut self, k: Str, v: Val<'a>) {
+        if let Some(slot) = self.entries.iter_mut().find(|(n, _)| *n == k) {
+            slot.1 = v;
+        } else {
+            self.entries.push((k, v));
+        }
+    }
+    pub(crate) fn remove(&mut self, k: &str) {
+        self.entries.retain(|(n, _)| &**n != k);
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl<'a> Val<'a> {
+    pub(crate) fn from_json(v: &'a Value) -> Val<'a> {
+        match v {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Val::JStr(s),
+            Value::Array(a) => Val::JArr(a),
+            Value::Object(o) => Val::JObj(o),
+        }
+    }
+
+    /// Builds an owned value (for `$parse`, `$eval` results and the like).
+    pub(crate) fn from_owned_json(v: Value) -> Val<'a> {
+        match v {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(b),
+            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Val::Str(s.into()),
+            Value::Array(a) => Val::Arr(Rc::new(a.into_iter().map(Val::from_owned_json).collect()), 0),
+            Value::Object(o) => {
+                let mut m = ObjMap::with_capacity(o.len());
+                for (k, v) in o {
+                    m.entries.push((k.into(), Val::from_owned_json(v)));
+                }
+                Val::Obj(Rc::new(m))
+            }
+        }
+    }
+
+    pub(crate) fn str(s: &str) -> Val<'a> {
+        Val::Str(s.into())
+    }
+    pub(crate) fn string(s: String) -> Val<'a> {
+        Val::Str(s.into())
+    }
+    pub(crate) fn seq(v: Vec<Val<'a>>) -> Val<'a> {
+        Val::Arr(Rc::new(v), SEQ)
+    }
+    pub(crate) fn arr(v: Vec<Val<'a>>) -> Val<'a> {
+        Val::Arr(Rc::new(v), 0)
+    }
+    pub(crate) fn obj(m: ObjMap<'a>) -> Val<'a> {
+        Val::Obj(Rc::new(m))
+    }
+
+    pub(crate) fn is_undef(&self) -> bool {
+        matches!(self, Val::Undef)
+    }
+    pub(crate) fn is_array(&self) -> bool {
+        matches!(self, Val::Arr(..) | Val::JArr(_))
+    }
+    pub(crate) fn is_object(&self) -> bool {
+        matches!(self, Val::Obj(_) | Val::JObj(_))
+    }
+    pub(crate) fn is_func(&self) -> bool {
+        matches!(self, Val::Func(_))
+    }
+    pub(crate) fn is_string(&self) -> bool {
+        matches!(self, Val::Str(_) | Val::JStr(_))
+    }
+    pub(crate) fn is_number(&self) -> bool {
+        matches!(self, Val::Num(_))
+    }
+    pub(crate) fn flags(&self) -> u8 {
+        match self {
+            Val::Arr(_, f) => *f,
+            _ => 0,
+        }
+    }
+    pub(crate) fn is_seq(&self) -> bool {
+        self.flags() & SEQ != 0
+    }
+    pub(crate) fn with_flags(self, add: u8) -> Val<'a> {
+        match self {
+            Val::Arr(a, f) => Val::Arr(a, f | add),
+            other => other,
+        }
+    }
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            Val::JStr(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub(crate) fn as_num(&self) -> Option<f64> {
+        match self {
+            Val::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+    pub(crate) fn arr_len(&self) -> usize {
+        match self {
+            Val::Arr(a, _) => a.len(),
+            Val::JArr(a) => a.len(),
+            _ => 0,
+        }
+    }
+    pub(crate) fn arr_get(&self, i: usize) -> Val<'a> {
+        match self {
+            Val::Arr(a, _) => a.get(i).cloned().unwrap_or(Val::Undef),
+            Val::JArr(a) => a.get(i).map(Val::from_json).unwrap_or(Val::Undef),
+            _ => Val::Undef,
+        }
+    }
+    /// The members of an array (or the value itself as a one-member list; nothing for undefined).
+    pub(crate) fn members(&self) -> Vec<Val<'a>> {
+        match self {
+            Val::Arr(a, _) => a.as_ref().clone(),
+            Val::JArr(a) => a.iter().map(Val::from_json).collect(),
+            Val::Undef => Vec::new(),
+            other => vec![other.clone()],
+        }
+    }
+    /// Array members when this is an array (not wrapping scalars).
+    pub(crate) fn items(&self) -> Vec<Val<'a>> {
+        match self {
+            Val::Arr(a, _) => a.as_ref().clone(),
+            Val::JArr(a) => a.iter().map(Val::from_json).collect(),
+            _ => Vec::new(),
+        }
+    }
+    pub(crate) fn obj_get(&self, k: &str) -> Val<'a> {
+        match self {
+            Val::Obj(m) => m.get(k).cloned().unwrap_or(Val::Undef),
+            Val::JObj(m) => m.get(k).map(Val::from_json).unwrap_or(Val::Undef),
+            _ => Val::Undef,
+        }
+    }
+    pub(crate) fn obj_len(&self) -> usize {
+        match self {
+            Val::Obj(m) => m.len(),
+            Val::JObj(m) => m.len(),
+            _ => 0,
+        }
+    }
+    pub(crate) fn obj_entries(&self) -> Vec<(Str, Val<'a>)> {
+        match self {
+            Val::Obj(m) => m.entries.clone(),
+            Val::JObj(m) => m.iter().map(|(k, v)| (Str::from(k.as_str()), Val::from_json(v))).collect(),
+            _ => Vec::new(),
+        }
+    }
+    pub(crate) fn obj_keys(&self) -> Vec<Str> {
+        match self {
+            Val::Obj(m) => m.entries.iter().map(|(k, _)| k.clone()).collect(),
+            Val::JObj(m) => m.keys().map(|k| Str::from(k.as_str())).collect(),
+            _ => Vec::new(),
+        }
+    }
+    pub(crate) fn to_obj_map(&self) -> ObjMap<'a> {
+        match self {
+            Val::Obj(m) => m.as_ref().clone(),
+            _ => ObjMap { entries: self.obj_entries() },
+        }
+    }
+
+    /// Upstream's `typeof`-style name used by `$type`.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Val::Undef => "undefined",
+            Val::Null => "null",
+            Val::Bool(_) => "boolean",
+            Val::Num(_) => "number",
+            Val::Str(_) | Val::JStr(_) => "string",
+            Val::Arr(..) | Val::JArr(_) | Val::Tuples(_) => "array",
+            Val::Obj(_) | Val::JObj(_) => "object",
+            Val::Func(_) => "function",
+        }
+    }
+
+    /// Strict (`===`-like) equality of scalars, deep equality of arrays and objects.
+    pub(crate) fn deep_eq(&self, other: &Val<'a>) -> bool {
+        match (self, other) {
+            (Val::Undef, Val::Undef) | (Val::Null, Val::Null) => true,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
+            (Val::Num(a), Val::Num(b)) => a == b,
+            (a, b) if a.is_string() && b.is_string() => a.as_str() == b.as_str(),
+            (a, b) if a.is_array() && b.is_array() => {
+                let n = a.arr_len();
+                n == b.arr_len() && (0..n).all(|i| a.arr_get(i).deep_eq(&b.arr_get(i)))
+            }
+            (a, b) if a.is_object() && b.is_object() => {
+                if a.obj_len() != b.obj_len() {
+                    return false;
+                }
+                a.obj_entries().iter().all(|(k, v)| {
+                    let o = b.obj_get(k);
+                    !o.is_undef() && v.deep_eq(&o)
+                })
+            }
+            (Val::Func(a), Val::Func(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// Converts to JSON for output. Functions become `""` like upstream's `$string`; undefined
+    /// members are dropped from arrays and objects.
+    pub(crate) fn to_json(&self) -> Result<Option<Value>, crate::Error> {
+        Ok(match self {
+            Val::Undef => None,
+            Val::Null => Some(Value::Null),
+            Val::Bool(b) => Some(Value::Bool(*b)),
+            Val::Num(n) => Some(num_to_json(*n)?),
+            Val::Str(s) => Some(Value::String(s.to_string())),
+            Val::JStr(s) => Some(Value::String((*s).to_string())),
+            Val::JArr(a) => Some(Value::Array(a.to_vec())),
+            Val::JObj(o) => Some(Value::Object((*o).clone())),
+            Val::Arr(a, _) => {
+                let mut out = Vec::with_capacity(a.len());
+                for v in a.iter() {
+                    if let Some(j) = v.to_json()? {
+                        out.push(j);
+                    }
+                }
+                Some(Value::Array(out))
+            }
+            Val::Obj(m) => {
+                let mut out = serde_json::Map::with_capacity(m.len());
+                for (k, v) in &m.entries {
+                    if let Some(j) = v.to_json()? {
+                        out.insert(k.to_string(), j);
+                    }
+                }
+                Some(Value::Object(out))
+            }
+            Val::Func(_) => Some(Value::String(String::new())),
+            Val::Tuples(t) => {
+                let mut out = Vec::with_capacity(t.len());
+                for tu in t.iter() {
+                    if let Some(j) = tu.at.to_json()? {
+                        out.push(j);
+                    }
+                }
+                Some(Value::Array(out))
+            }
+        })
+    }
+}
+
+/// An integral finite double within ±2^53 becomes a JSON integer (AWS prints `3`, not `3.0`).
+pub(crate) fn num_to_json(n: f64) -> Result<Value, crate::Error> {
+    if !n.is_finite() {
+        return Err(crate::Error::new("D1001", format!("Number out of range: {}", js_number(n))));
+    }
+    if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
+        if n == 0.0 {
+            return Ok(Value::from(0));
+        }
+        return Ok(Value::from(n as i64));
+    }
+    Ok(serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null))
+}
+
+/// JavaScript's `Number.prototype.toString()` for a double.
+pub(crate) fn js_number(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let e = format!("{:e}", x.abs());
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let k = digits.len() as i32;
+    let n = exp + 1;
+    let body = if k <= n && n <= 21 {
+        format!("{}{}", digits, "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{}", "0".repeat((-n) as usize), digits)
+    } else {
+        let es = if n - 1 >= 0 { format!("+{}", n - 1) } else { format!("{}", n - 1) };
+        if k == 1 {
+            format!("{digits}e{es}")
+        } else {
+            format!("{}.{}e{}", &digits[..1], &digits[1..], es)
+        }
+    };
+    format!("{sign}{body}")
+}
+
+/// `Number(x.toPrecision(15))`, which upstream applies before turning numbers into strings.
+pub(crate) fn round15(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{:.14e}", x).parse().unwrap_or(x)
+}

@@ -591,6 +591,10 @@ fn parse_date_time<'a>(ts: &str, picture: &str, now: i64) -> Result<Val<'a>, Err
         let text = caps.get(i + 1).map(|m| m.as_str()).unwrap_or("");
         let v = match p {
             Parser::None => continue,
+            Parser::Int(_) if *c == 'f' => {
+                let digits: String = text.chars().filter(|c| c.is_ascii_digit()).chain("000".chars()).take(3).collect();
+                digits.parse::<f64>().unwrap_or(f64::NAN)
+            }
             Parser::Int(f) => parse_with(f, text)?,
             Parser::Names(names) => match names.iter().find(|(n, _)| n.eq_ignore_ascii_case(text)) {
                 Some((_, v)) => *v as f64,

@@ -706,7 +706,9 @@ fn wildcard<'a>(input: &Val<'a>) -> Val<'a> {
     }
     let mut out = Vec::new();
     let mut seq = true;
-    for (_, v) in input.obj_entries() {
+    let entries: Vec<Val<'a>> =
+        if input.is_array() { input.members() } else { input.obj_entries().into_iter().map(|(_, v)| v).collect() };
+    for v in entries {
         if v.is_array() {
             let mut flat = Vec::new();
             flatten_into(v, &mut flat);

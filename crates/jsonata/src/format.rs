@@ -475,6 +475,7 @@ pub(crate) fn integer_regex(f: &IntFormat) -> Result<String, Error> {
                 format!("{{{},{n}}}", n.saturating_sub(f.optional))
             }
         }
+        _ if f.mandatory + f.optional >= 2 => format!("{{{},{}}}", f.mandatory, f.mandatory + f.optional),
         _ => "+".into(),
     };
     Ok(match f.primary {

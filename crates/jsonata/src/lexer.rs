@@ -89,6 +89,9 @@ impl<'s> Lexer<'s> {
                 }
             }
         }
+        if ch == '!' || ch == '~' {
+            return Err(Error::new("S0204", format!("Unknown operator: {ch}")).at(self.pos + 1).tok(ch.to_string()));
+        }
         if let Some(i) = OPS1.find(ch) {
             self.pos += 1;
             let op = &OPS1[i..i + ch.len_utf8()];

@@ -44,7 +44,7 @@ enum RK {
     Elvis(Box<Raw>, Box<Raw>),
     Block(Vec<Raw>),
     Call(Box<Raw>, Vec<Raw>, bool),
-    Lambda(Vec<String>, Option<String>, Box<Raw>),
+    Lambda(Vec<String>, Option<Signature>, Box<Raw>),
     Transform(Box<Raw>, Box<Raw>, Option<Box<Raw>>),
 }
 
@@ -178,14 +178,12 @@ impl Parser<'_> {
                 "%" => raw(RK::Parent, pos),
                 "(" => {
                     let mut items = Vec::new();
-                    if !self.is(")") {
-                        loop {
-                            items.push(self.expression(0)?);
-                            if !self.is(";") {
-                                break;
-                            }
-                            self.advance(Some(";"))?;
+                    while !self.is(")") {
+                        items.push(self.expression(0)?);
+                        if !self.is(";") {
+                            break;
                         }
+                        self.advance(Some(";"))?;
                     }
                     self.advance(Some(")"))?;
                     raw(RK::Block(items), pos)
@@ -329,7 +327,7 @@ impl Parser<'_> {
                             }
                             s.push_str(&tok_text(&t.tok));
                         }
-                        sig = Some(s);
+                        sig = Some(Signature::parse(&s).map_err(|e| e.at(pos))?);
                     }
                     self.advance(Some("{"))?;
                     let body = self.expression(0)?;
@@ -678,10 +676,7 @@ impl Processor {
                 n
             }
             RK::Lambda(params, sig, body) => {
-                let signature = match sig {
-                    Some(s) => Some(Signature::parse(&s).map_err(|e| e.at(pos))?),
-                    None => None,
-                };
+                let signature = sig;
                 let mut body = self.process(*body)?;
                 tail_call_optimize(&mut body);
                 Node::new(

@@ -53,9 +53,15 @@ impl<'a> Ev<'a, '_> {
                 input_seq = result.clone();
             }
         }
+        let mut tuple_stream = None;
         if is_tuple {
             let t = tuples.unwrap_or_default();
-            result = if node.tuple { Val::Tuples(Rc::new(t)) } else { Val::seq(t.into_iter().map(|t| t.at).collect()) };
+            if node.tuple {
+                result = Val::Tuples(Rc::new(t));
+            } else {
+                result = Val::seq(t.iter().map(|t| t.at.clone()).collect());
+                tuple_stream = Some(Val::Tuples(Rc::new(t)));
+            }
         }
         if *keep_singleton {
             if let Val::Arr(a, f) = &result {
@@ -69,7 +75,8 @@ impl<'a> Ev<'a, '_> {
             }
         }
         if let Some(g) = &node.group {
-            result = self.eval_group(g, result, env)?;
+            let data = tuple_stream.unwrap_or(result);
+            result = self.eval_group(g, data, env)?;
         }
         Ok(result)
     }

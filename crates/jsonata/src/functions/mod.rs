@@ -28,7 +28,7 @@ builtins! {
     Max = "max", "<a<n>:n>", 1;
     Min = "min", "<a<n>:n>", 1;
     Average = "average", "<a<n>:n>", 1;
-    String = "string", "<x-b?:s>", 2;
+    String = "string", "<x-b?:s>", 1;
     Substring = "substring", "<s-nn?:s>", 3;
     SubstringBefore = "substringBefore", "<s-s:s>", 2;
     SubstringAfter = "substringAfter", "<s-s:s>", 2;
@@ -381,7 +381,8 @@ fn stringify(v: &Val<'_>, pretty: bool, level: usize, out: &mut String) -> Resul
             if !n.is_finite() {
                 return Err(Error::new("D1001", format!("Number out of range: {}", js_number(*n))));
             }
-            out.push_str(&js_number(round15(*n)));
+            let v = if n.fract() == 0.0 { *n } else { round15(*n) };
+            out.push_str(&js_number(v));
         }
         Val::Str(_) | Val::JStr(_) => json_quote(v.as_str().unwrap_or(""), out),
         Val::Func(_) => out.push_str("\"\""),

@@ -294,6 +294,9 @@ pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) 
     let parts: Vec<Parts> = subs.iter().map(split_parts).collect();
     for parts in &parts {
         let sub = &parts.sub;
+        if !sub.iter().any(|c| is_active(*c)) {
+            return Err(Error::new("D3086", "The picture string has no digits or active characters"));
+        }
         let mut error = None;
         let dpos = find(sub, p.decimal);
         if dpos != rfind(sub, p.decimal) {

@@ -135,6 +135,39 @@ pub(crate) fn regex_matches(re: &JsRegex, s: &str, limit: Option<usize>) -> Resu
     Ok(out)
 }
 
+/// Matches from a regex literal or from a custom matcher function (one returning upstream's
+/// match objects with `match`, `start`, `end`, `groups` and `next`).
+fn matcher_matches<'a>(ev: &mut Ev<'a, '_>, m: &Val<'a>, s: &str, limit: Option<usize>) -> Result<Vec<Found>, Error> {
+    if let Some(re) = regex_of(m) {
+        return regex_matches(&re, s, limit);
+    }
+    let bad = || Error::new("T1010", "The matcher function argument passed to function does not return the correct object structure");
+    let byte_at = |ci: f64| -> usize {
+        let ci = ci.max(0.0) as usize;
+        s.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(s.len())
+    };
+    let mut out = Vec::new();
+    let mut r = ev.apply(m, vec![Val::str(s)], &Val::Undef, 0)?;
+    while !r.is_undef() {
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+        let (mv, st, en, gr) = (r.obj_get("match"), r.obj_get("start"), r.obj_get("end"), r.obj_get("groups"));
+        let (Some(_), Some(st), Some(en)) = (mv.as_str(), st.as_num(), en.as_num()) else { return Err(bad()) };
+        if !gr.is_array() {
+            return Err(bad());
+        }
+        out.push(Found { start: byte_at(st), end: byte_at(en).max(byte_at(st)), groups: Vec::new() });
+        let next = r.obj_get("next");
+        if !next.is_func() {
+            break;
+        }
+        ev.charge(1)?;
+        r = ev.apply(&next, Vec::new(), &Val::Undef, 0)?;
+    }
+    Ok(out)
+}
+
 fn limit_of(v: &Val<'_>, code: &str) -> Result<Option<usize>, Error> {
     match v.as_num() {
         None => Ok(None),
@@ -150,8 +183,7 @@ fn char_index(s: &str, byte: usize) -> f64 {
 pub(super) fn match_<'a>(ev: &mut Ev<'a, '_>, s: Val<'a>, re: Val<'a>, limit: Val<'a>) -> R<'a> {
     let Some(s) = s.as_str() else { return Ok(Val::Undef) };
     let limit = limit_of(&limit, "D3040")?;
-    let Some(re) = regex_of(&re) else { return Ok(Val::seq(Vec::new())) };
-    let found = regex_matches(&re, s, limit)?;
+    let found = matcher_matches(ev, &re, s, limit)?;
     ev.charge(found.len() as u64)?;
     let out = found
         .iter()
@@ -169,14 +201,17 @@ pub(super) fn match_<'a>(ev: &mut Ev<'a, '_>, s: Val<'a>, re: Val<'a>, limit: Va
     Ok(Val::seq(out))
 }
 
-pub(super) fn contains<'a>(_ev: &mut Ev<'a, '_>, s: Val<'a>, token: Val<'a>) -> R<'a> {
+pub(super) fn contains<'a>(ev: &mut Ev<'a, '_>, s: Val<'a>, token: Val<'a>) -> R<'a> {
     let Some(s) = s.as_str() else { return Ok(Val::Undef) };
+    if token.is_undef() {
+        return Ok(Val::Undef);
+    }
     if let Some(t) = token.as_str() {
         return Ok(Val::Bool(s.contains(t)));
     }
     match regex_of(&token) {
         Some(re) => Ok(Val::Bool(re.find_at(s, 0)?.is_some())),
-        None => Ok(Val::Bool(false)),
+        None => Ok(Val::Bool(!matcher_matches(ev, &token, s, Some(1))?.is_empty())),
     }
 }
 
@@ -265,8 +300,8 @@ pub(super) fn replace<'a>(
         out.push_str(&s[pos..]);
         return Ok(Val::string(out));
     }
-    let Some(re) = regex_of(&pattern) else { return Ok(Val::str(s)) };
-    let found = regex_matches(&re, s, limit)?;
+    let found = matcher_matches(ev, &pattern, s, limit)?;
+    let re = regex_of(&pattern);
     ev.charge(found.len() as u64)?;
     let mut out = String::new();
     let mut pos = 0;
@@ -275,7 +310,10 @@ pub(super) fn replace<'a>(
         if let Some(r) = replacement.as_str() {
             out.push_str(&expand_replacement(r, s, f));
         } else {
-            let mobj = regex_match_object(&re, s, f.start)?;
+            let mobj = match &re {
+                Some(re) => regex_match_object(re, s, f.start)?,
+                None => Val::Undef,
+            };
             let r = ev.apply(&replacement, vec![mobj], &Val::Undef, env)?;
             match r.as_str() {
                 Some(x) => out.push_str(x),
@@ -312,8 +350,7 @@ pub(super) fn split<'a>(ev: &mut Ev<'a, '_>, s: Val<'a>, sep: Val<'a>, limit: Va
         ev.charge(out.len() as u64)?;
         return Ok(Val::arr(out));
     }
-    let Some(re) = regex_of(&sep) else { return Ok(Val::arr(vec![Val::str(s)])) };
-    let found = regex_matches(&re, s, limit)?;
+    let found = matcher_matches(ev, &sep, s, limit)?;
     let mut start = 0;
     for f in &found {
         out.push(Val::str(&s[start..f.start]));

@@ -25,13 +25,15 @@ pub(crate) struct Ev<'a, 'e> {
     steps: u64,
     depth: usize,
     now: Option<i64>,
+    /// Frames below this index may be referenced by closures and must be kept.
+    pinned: usize,
 }
 
 pub(crate) type R<'a> = Result<Val<'a>, Error>;
 
 impl<'a, 'e> Ev<'a, 'e> {
     pub(crate) fn new(env: &'e dyn Env, opts: &'e Options) -> Self {
-        Ev { frames: Vec::with_capacity(8), env, opts, steps: 0, depth: 0, now: None }
+        Ev { frames: Vec::with_capacity(8), env, opts, steps: 0, depth: 0, now: None, pinned: 0 }
     }
 
     /// The instant of this evaluation (read from `Env` once).
@@ -42,6 +44,22 @@ impl<'a, 'e> Ev<'a, 'e> {
     pub(crate) fn new_frame(&mut self, parent: Option<FrameId>) -> FrameId {
         self.frames.push(Frame { parent, vars: Vec::new() });
         self.frames.len() - 1
+    }
+
+    /// Frames live on a stack: when a scope ends, its frames are dropped unless a closure
+    /// captured one of them (see `pin`). Keeps tail-recursive loops in constant memory.
+    pub(crate) fn release(&mut self, mark: usize) {
+        if mark >= self.pinned && mark < self.frames.len() {
+            self.frames.truncate(mark);
+        }
+    }
+
+    fn pin(&mut self, frame: FrameId) {
+        self.pinned = self.pinned.max(frame + 1);
+    }
+
+    pub(crate) fn frame_count(&self) -> usize {
+        self.frames.len()
     }
 
     pub(crate) fn bind(&mut self, frame: FrameId, name: Str, v: Val<'a>) {
@@ -171,11 +189,13 @@ impl<'a, 'e> Ev<'a, 'e> {
                 }
             }
             Kind::Block(items) => {
+                let mark = self.frames.len();
                 let frame = self.new_frame(Some(env));
                 let mut r = Val::Undef;
                 for item in items {
                     r = self.eval(item, input, frame)?;
                 }
+                self.release(mark);
                 r
             }
             Kind::Bind(name, rhs) => {
@@ -185,9 +205,15 @@ impl<'a, 'e> Ev<'a, 'e> {
             }
             Kind::Call { proc, args, tail } => self.eval_call(node, proc, args, *tail, None, input, env)?,
             Kind::Partial { proc, args } => self.eval_partial(node, proc, args, input, env)?,
-            Kind::Lambda(def) => Val::Func(Rc::new(Func::Lambda { def: def.clone(), env, input: input.clone() })),
+            Kind::Lambda(def) => {
+                self.pin(env);
+                Val::Func(Rc::new(Func::Lambda { def: def.clone(), env, input: input.clone() }))
+            }
             Kind::Apply(l, r) => self.eval_apply(node, l, r, input, env)?,
-            Kind::Transform(def) => Val::Func(Rc::new(Func::Transform { def: def.clone(), env })),
+            Kind::Transform(def) => {
+                self.pin(env);
+                Val::Func(Rc::new(Func::Transform { def: def.clone(), env }))
+            }
             Kind::Sort(_) => {
                 let seq = if input.is_array() { input.clone() } else { Val::seq(vec![input.clone()]) };
                 self.eval_sort(node, seq, env)?
@@ -488,13 +514,16 @@ impl<'a, 'e> Ev<'a, 'e> {
                     Some(sig) => sig.validate(&args, input)?,
                     None => args,
                 };
+                let mark = self.frames.len();
                 let frame = self.new_frame(Some(*cenv));
                 let mut it = args.into_iter();
                 for p in &def.params {
                     let v = it.next().unwrap_or(Val::Undef);
                     self.frames[frame].vars.push((p.clone(), v));
                 }
-                self.eval(&def.body, cinput, frame)
+                let r = self.eval(&def.body, cinput, frame);
+                self.release(mark);
+                r
             }
             Func::Builtin(b) => {
                 let args = b.signature().validate(&args, input).map_err(|e| e.with_fn(b.name(), 0))?;

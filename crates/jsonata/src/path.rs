@@ -176,8 +176,10 @@ impl<'a> Ev<'a, '_> {
         };
         let mut result = Vec::new();
         for t in &tb {
+            let mark = self.frame_count();
             let frame = self.frame_from_tuple(env, t);
             let res = self.eval(step, &t.at, frame)?;
+            self.release(mark);
             match res {
                 Val::Undef => {}
                 Val::Tuples(rt) => {
@@ -254,8 +256,11 @@ impl<'a> Ev<'a, '_> {
             let res = match &items {
                 Items::Vals(v) => self.eval(pred, &v[index], env)?,
                 Items::Tuples(t) => {
+                    let mark = self.frame_count();
                     let frame = self.frame_from_tuple(env, &t[index]);
-                    self.eval(pred, &t[index].at, frame)?
+                    let r = self.eval(pred, &t[index].at, frame)?;
+                    self.release(mark);
+                    r
                 }
             };
             let nums: Option<Vec<f64>> = match &res {
@@ -308,8 +313,11 @@ impl<'a> Ev<'a, '_> {
                 let v = match &items {
                     Items::Vals(v) => self.eval(&term.expr, &v[i], env)?,
                     Items::Tuples(t) => {
+                        let mark = self.frame_count();
                         let frame = self.frame_from_tuple(env, &t[i]);
-                        self.eval(&term.expr, &t[i].at, frame)?
+                        let r = self.eval(&term.expr, &t[i].at, frame)?;
+                        self.release(mark);
+                        r
                     }
                 };
                 k.push(v);
@@ -397,6 +405,7 @@ impl<'a> Ev<'a, '_> {
         }
         let mut groups: IndexMap<Str, (Data<'a>, usize)> = IndexMap::new();
         for (item, tuple) in &items {
+            let mark = self.frame_count();
             let ienv = match tuple {
                 Some(t) => self.frame_from_tuple(env, t),
                 None => env,
@@ -434,9 +443,11 @@ impl<'a> Ev<'a, '_> {
                     }
                 }
             }
+            self.release(mark);
         }
         let mut out = ObjMap::with_capacity(groups.len());
         for (key, (data, idx)) in groups {
+            let mark = self.frame_count();
             let (context, venv) = match data {
                 Data::Val(v) => (v, env),
                 Data::Tuples(ts) => {
@@ -446,6 +457,7 @@ impl<'a> Ev<'a, '_> {
                 }
             };
             let v = self.eval(&g.pairs[idx].1, &context, venv)?;
+            self.release(mark);
             if !v.is_undef() {
                 out.insert(key, v);
             }

@@ -9,7 +9,7 @@
 use crate::ast::{BinOp, Kind, Node, TransformDef};
 use crate::functions::{self, Builtin};
 use crate::value::{js_number, round15, FrameId, Func, ObjMap, Str, Tuple, Val, CONS, KEEP, OUTER, SEQ};
-use crate::{Env, Error, Options};
+use crate::{Env, Error, Options, Variables};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -21,6 +21,7 @@ pub(crate) struct Frame<'a> {
 pub(crate) struct Ev<'a, 'e> {
     frames: Vec<Frame<'a>>,
     pub(crate) env: &'e dyn Env,
+    vars: &'a dyn Variables,
     pub(crate) opts: &'e Options,
     steps: u64,
     depth: usize,
@@ -32,8 +33,8 @@ pub(crate) struct Ev<'a, 'e> {
 pub(crate) type R<'a> = Result<Val<'a>, Error>;
 
 impl<'a, 'e> Ev<'a, 'e> {
-    pub(crate) fn new(env: &'e dyn Env, opts: &'e Options) -> Self {
-        Ev { frames: Vec::with_capacity(8), env, opts, steps: 0, depth: 0, now: None, pinned: 0 }
+    pub(crate) fn new(env: &'e dyn Env, opts: &'e Options, vars: &'a dyn Variables) -> Self {
+        Ev { frames: Vec::with_capacity(8), env, vars, opts, steps: 0, depth: 0, now: None, pinned: 0 }
     }
 
     /// The instant of this evaluation (read from `Env` once).
@@ -81,6 +82,9 @@ impl<'a, 'e> Ev<'a, 'e> {
                 Some(p) => frame = p,
                 None => break,
             }
+        }
+        if let Some(v) = self.vars.get(name) {
+            return Some(Val::from_json(v));
         }
         let b = Builtin::resolve(name, self.opts)?;
         Some(Val::Func(Rc::new(Func::Builtin(b))))

@@ -115,6 +115,13 @@ impl Error {
     }
 }
 
+/// A source of `$name` variables that the engine reads lazily, by reference: the caller keeps
+/// its variables where they are and nothing is copied unless the expression uses it.
+pub trait Variables {
+    /// The value bound to `$name` (`name` without the `$`), if any.
+    fn get(&self, name: &str) -> Option<&Value>;
+}
+
 /// Values bound to `$name` variables for an evaluation.
 #[derive(Debug, Clone, Default)]
 pub struct Bindings {
@@ -131,6 +138,18 @@ impl Bindings {
         let name = name.into();
         self.values.retain(|(n, _)| *n != name);
         self.values.push((name, value));
+    }
+}
+
+impl Variables for Bindings {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+impl Variables for serde_json::Map<String, Value> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        serde_json::Map::get(self, name)
     }
 }
 
@@ -171,12 +190,21 @@ impl Expression {
         env: &dyn Env,
         options: &Options,
     ) -> Result<Option<Value>, Error> {
+        self.evaluate_with(input, bindings, env, options)
+    }
+
+    /// Like [`Expression::evaluate`], reading variables from any [`Variables`] source (no copy
+    /// of the caller's variables is made).
+    pub fn evaluate_with(
+        &self,
+        input: Option<&Value>,
+        variables: &dyn Variables,
+        env: &dyn Env,
+        options: &Options,
+    ) -> Result<Option<Value>, Error> {
         use value::{Val, OUTER, SEQ};
-        let mut ev = eval::Ev::new(env, options);
+        let mut ev = eval::Ev::new(env, options, variables);
         let root = ev.new_frame(None);
-        for (k, v) in &bindings.values {
-            ev.bind(root, value::Str::from(k.as_str()), Val::from_json(v));
-        }
         let input = match input {
             None => Val::Undef,
             Some(v) => match Val::from_json(v) {

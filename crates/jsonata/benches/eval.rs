@@ -8,7 +8,6 @@
 
 use serde_json::{json, Map, Value};
 use statecraft_jsonata::{Env, Expression, Options, Variables};
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -64,17 +63,25 @@ fn strip(v: &Value) -> Option<&str> {
 }
 
 struct Runner {
-    compiled: HashMap<String, Expression>,
+    /// Expressions compiled once, keyed by the address of their string in the definition.
+    compiled: Vec<(usize, Expression)>,
     evaluations: u64,
 }
 
 impl Runner {
-    fn ev(&mut self, v: &Value, data: &Value, vars: &Map<String, Value>) -> Value {
+    fn ev(&mut self, v: &Value, states: &Value, vars: &Map<String, Value>) -> Value {
         let Some(src) = strip(v) else { return v.clone() };
-        let expr = self.compiled.entry(src.to_string()).or_insert_with(|| Expression::parse(src).expect("parse"));
-        let states = json!({ "input": data });
+        let key = v as *const Value as usize;
+        let idx = match self.compiled.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.compiled.push((key, Expression::parse(src).expect("parse")));
+                self.compiled.len() - 1
+            }
+        };
+        let expr = &self.compiled[idx].1;
         self.evaluations += 1;
-        expr.evaluate_with(None, &Vars { vars, states: &states }, &BenchEnv, &Options::default())
+        expr.evaluate_with(None, &Vars { vars, states }, &BenchEnv, &Options::default())
             .expect("evaluate")
             .unwrap_or(Value::Null)
     }
@@ -88,10 +95,13 @@ impl Runner {
         loop {
             transitions += 1;
             let st = &def["States"][&cur];
+            let mut states = Map::new();
+            states.insert("input".to_string(), data.clone());
+            let states = Value::Object(states);
             if st["Type"] == "Choice" {
                 let mut next = st["Default"].as_str().unwrap_or("").to_string();
                 for r in st["Choices"].as_array().into_iter().flatten() {
-                    if self.ev(&r["Condition"], &data, &vars) == Value::Bool(true) {
+                    if self.ev(&r["Condition"], &states, &vars) == Value::Bool(true) {
                         next = r["Next"].as_str().unwrap_or("").to_string();
                         break;
                     }
@@ -100,12 +110,12 @@ impl Runner {
                 continue;
             }
             let out = match st.get("Output") {
-                Some(o) => self.ev(o, &data, &vars),
+                Some(o) => self.ev(o, &states, &vars),
                 None => data.clone(),
             };
             let mut upd = Vec::new();
             for (k, v) in st.get("Assign").and_then(|a| a.as_object()).into_iter().flatten() {
-                upd.push((k.clone(), self.ev(v, &data, &vars)));
+                upd.push((k.clone(), self.ev(v, &states, &vars)));
             }
             for (k, v) in upd {
                 vars.insert(k, v);
@@ -121,7 +131,7 @@ impl Runner {
 
 fn main() {
     let (def, input, expected) = load();
-    let mut r = Runner { compiled: HashMap::new(), evaluations: 0 };
+    let mut r = Runner { compiled: Vec::new(), evaluations: 0 };
     let (out, _) = r.once(&def, &input);
     if let Some(exp) = expected {
         assert_eq!(out, exp, "workload output differs from expected");

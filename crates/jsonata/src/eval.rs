@@ -28,13 +28,15 @@ pub(crate) struct Ev<'a, 'e> {
     now: Option<i64>,
     /// Frames below this index may be referenced by closures and must be kept.
     pinned: usize,
+    /// The evaluation's input, which `$$` names.
+    pub(crate) root_input: Val<'a>,
 }
 
 pub(crate) type R<'a> = Result<Val<'a>, Error>;
 
 impl<'a, 'e> Ev<'a, 'e> {
     pub(crate) fn new(env: &'e dyn Env, opts: &'e Options, vars: &'a dyn Variables) -> Self {
-        Ev { frames: Vec::with_capacity(8), env, vars, opts, steps: 0, depth: 0, now: None, pinned: 0 }
+        Ev { frames: Vec::with_capacity(8), env, vars, opts, steps: 0, depth: 0, now: None, pinned: 0, root_input: Val::Undef }
     }
 
     /// The instant of this evaluation (read from `Env` once).
@@ -72,7 +74,16 @@ impl<'a, 'e> Ev<'a, 'e> {
         }
     }
 
-    pub(crate) fn lookup(&self, mut frame: FrameId, name: &str) -> Option<Val<'a>> {
+    pub(crate) fn lookup(&self, frame: FrameId, name: &str) -> Option<Val<'a>> {
+        if let Some(v) = self.lookup_user(frame, name) {
+            return Some(v);
+        }
+        let b = Builtin::resolve(name, self.opts)?;
+        Some(Val::Func(Rc::new(Func::Builtin(b))))
+    }
+
+    /// Variables bound by the expression or the caller (not the function library).
+    fn lookup_user(&self, mut frame: FrameId, name: &str) -> Option<Val<'a>> {
         loop {
             let f = &self.frames[frame];
             if let Some((_, v)) = f.vars.iter().rev().find(|(n, _)| &**n == name) {
@@ -83,11 +94,10 @@ impl<'a, 'e> Ev<'a, 'e> {
                 None => break,
             }
         }
-        if let Some(v) = self.vars.get(name) {
-            return Some(Val::from_json(v));
+        if name == "$" {
+            return Some(self.root_input.clone());
         }
-        let b = Builtin::resolve(name, self.opts)?;
-        Some(Val::Func(Rc::new(Func::Builtin(b))))
+        self.vars.get(name).map(Val::from_json)
     }
 
     pub(crate) fn frame_from_tuple(&mut self, parent: FrameId, t: &Tuple<'a>) -> FrameId {
@@ -415,6 +425,20 @@ impl<'a, 'e> Ev<'a, 'e> {
         input: &Val<'a>,
         env: FrameId,
     ) -> R<'a> {
+        if let Kind::Var(vname) = &proc_node.kind {
+            if !tail && self.lookup_user(env, vname).is_none() {
+                if let Some(b) = Builtin::resolve(vname, self.opts) {
+                    let mut args = Vec::with_capacity(arg_nodes.len() + 1);
+                    if let Some(a) = applyto {
+                        args.push(a);
+                    }
+                    for a in arg_nodes {
+                        args.push(self.eval(a, input, env)?);
+                    }
+                    return self.call_builtin(b, args, input, env).map_err(|e| e.with_fn(vname, node.pos));
+                }
+            }
+        }
         let proc = self.eval(proc_node, input, env)?;
         let name = proc_name(proc_node);
         if proc.is_undef() {
@@ -515,7 +539,7 @@ impl<'a, 'e> Ev<'a, 'e> {
         match &**rc {
             Func::Lambda { def, env: cenv, input: cinput } => {
                 let args = match &def.signature {
-                    Some(sig) => sig.validate(&args, input)?,
+                    Some(sig) => sig.validate(args, input)?,
                     None => args,
                 };
                 let mark = self.frames.len();
@@ -529,10 +553,7 @@ impl<'a, 'e> Ev<'a, 'e> {
                 self.release(mark);
                 r
             }
-            Func::Builtin(b) => {
-                let args = b.signature().validate(&args, input).map_err(|e| e.with_fn(b.name(), 0))?;
-                functions::call(self, *b, args, input, env).map_err(|e| e.with_fn(b.name(), 0))
-            }
+            Func::Builtin(b) => self.call_builtin(*b, args, input, env),
             Func::Partial { f, args: bound, .. } => {
                 let mut supplied = args.into_iter();
                 let full: Vec<Val<'a>> = bound
@@ -568,6 +589,11 @@ impl<'a, 'e> Ev<'a, 'e> {
                 self.apply_inner(&f, args, input, env)
             }
         }
+    }
+
+    fn call_builtin(&mut self, b: Builtin, args: Vec<Val<'a>>, input: &Val<'a>, env: FrameId) -> R<'a> {
+        let args = b.signature().validate(args, input).map_err(|e| e.with_fn(b.name(), 0))?;
+        functions::call(self, b, args, input, env).map_err(|e| e.with_fn(b.name(), 0))
     }
 
     /// The number of arguments a higher-order function should pass to `f`.

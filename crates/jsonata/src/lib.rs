@@ -212,7 +212,7 @@ impl Expression {
                 other => other,
             },
         };
-        ev.bind(root, value::Str::from("$"), input.clone());
+        ev.root_input = input.clone();
         let result = ev.eval(&self.root, &input, root)?;
         result.to_json()
     }

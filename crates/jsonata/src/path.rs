@@ -29,6 +29,11 @@ fn is_empty_seq(v: &Val<'_>) -> bool {
 impl<'a> Ev<'a, '_> {
     pub(crate) fn eval_path(&mut self, node: &Node, input: &Val<'a>, env: FrameId) -> R<'a> {
         let Kind::Path { steps, keep_singleton } = &node.kind else { return Ok(Val::Undef) };
+        if !*keep_singleton && node.group.is_none() && !node.tuple && !node.keep_array {
+            if let Some(v) = self.simple_path(steps, input, env)? {
+                return Ok(v);
+            }
+        }
         let first_is_var = matches!(steps.first().map(|s| &s.kind), Some(Kind::Var(_)));
         let mut input_seq = if input.is_array() && !first_is_var { input.clone() } else { Val::seq(vec![input.clone()]) };
         let mut result = Val::Undef;
@@ -79,6 +84,46 @@ impl<'a> Ev<'a, '_> {
             result = self.eval_group(g, data, env)?;
         }
         Ok(result)
+    }
+
+    /// A path of plain field names (optionally after a variable) over single objects needs
+    /// no sequences; `None` when the general algorithm is needed.
+    fn simple_path(&mut self, steps: &[Node], input: &Val<'a>, env: FrameId) -> Result<Option<Val<'a>>, Error> {
+        let plain = |s: &Node| {
+            s.stages.is_empty()
+                && s.predicates.is_empty()
+                && s.group.is_none()
+                && s.focus.is_none()
+                && s.index.is_none()
+                && !s.tuple
+                && s.ancestor.is_none()
+                && !s.keep_array
+                && !s.cons_array
+        };
+        if !steps.iter().all(plain) {
+            return Ok(None);
+        }
+        let (mut cur, rest) = match steps.first().map(|s| &s.kind) {
+            Some(Kind::Var(_)) => (self.eval(&steps[0], input, env)?, &steps[1..]),
+            Some(Kind::Name(_)) if !input.is_array() => (input.clone(), steps),
+            _ => return Ok(None),
+        };
+        for s in rest {
+            let Kind::Name(n) = &s.kind else { return Ok(None) };
+            cur = match &cur {
+                Val::JObj(m) => m.get(&**n).map(Val::from_json).unwrap_or(Val::Undef),
+                Val::Obj(m) => m.get(n).cloned().unwrap_or(Val::Undef),
+                Val::Arr(..) | Val::JArr(_) | Val::Tuples(_) => return Ok(None),
+                _ => Val::Undef,
+            };
+            if cur.is_undef() {
+                return Ok(Some(Val::Undef));
+            }
+        }
+        if cur.is_seq() || matches!(cur, Val::Tuples(_)) {
+            return Ok(None);
+        }
+        Ok(Some(cur))
     }
 
     fn eval_step(&mut self, step: &Node, input: &Val<'a>, env: FrameId, last_step: bool) -> R<'a> {

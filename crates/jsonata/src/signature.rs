@@ -180,7 +180,36 @@ impl Signature {
         }
     }
 
-    pub(crate) fn validate<'a>(&self, args: &[Val<'a>], context: &Val<'a>) -> Result<Vec<Val<'a>>, Error> {
+    /// The common case without allocation: each argument matches its own parameter and the
+    /// parameters left over are optional and take no context.
+    fn direct(&self, args: &[Val<'_>]) -> bool {
+        if args.len() > self.params.len() {
+            return false;
+        }
+        for (i, p) in self.params.iter().enumerate() {
+            match args.get(i) {
+                Some(a) => {
+                    if p.quant == Quant::Plus || !p.class.contains(symbol(a)) {
+                        return false;
+                    }
+                    if p.ty == 'a' && (p.subtype.is_some() || !a.is_array()) {
+                        return false;
+                    }
+                }
+                None => {
+                    if p.quant != Quant::Opt || p.context {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    pub(crate) fn validate<'a>(&self, args: Vec<Val<'a>>, context: &Val<'a>) -> Result<Vec<Val<'a>>, Error> {
+        if self.direct(&args) {
+            return Ok(args);
+        }
         let sig: Vec<char> = args.iter().map(symbol).collect();
         let Some(spans) = self.matches(&sig, self.params.len(), false) else {
             let mut good_to = 0;

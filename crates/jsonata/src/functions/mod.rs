@@ -19,6 +19,7 @@ macro_rules! builtins {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum Builtin { $($v),* }
         const TABLE: &[(Builtin, &str, &str, usize)] = &[$((Builtin::$v, $name, $sig, $arity)),*];
+        const ALL: &[Builtin] = &[$(Builtin::$v),*];
     };
 }
 
@@ -109,11 +110,17 @@ fn signatures() -> &'static Vec<Signature> {
 
 impl Builtin {
     fn index(self) -> usize {
-        TABLE.iter().position(|(b, ..)| *b == self).unwrap_or(0)
+        // the enum and TABLE are generated in the same order
+        self as usize
     }
 
     pub(crate) fn from_name(name: &str) -> Option<Builtin> {
-        TABLE.iter().find(|(_, n, ..)| *n == name).map(|(b, ..)| *b)
+        // first byte and length narrow the search before comparing names
+        let b0 = *name.as_bytes().first()?;
+        ALL.iter()
+            .zip(TABLE)
+            .find(|(_, (_, n, ..))| n.len() == name.len() && n.as_bytes()[0] == b0 && *n == name)
+            .map(|(b, _)| *b)
     }
 
     /// Looks a name up with the AWS variants taking precedence when enabled.

@@ -432,6 +432,9 @@ impl<'a> Ev<'a, '_> {
     }
 
     pub(crate) fn eval_group(&mut self, g: &Group, input: Val<'a>, env: FrameId) -> R<'a> {
+        if !input.is_array() && !matches!(input, Val::Tuples(_)) {
+            return self.eval_object_single(g, input, env);
+        }
         let items = match input {
             Val::Tuples(t) => Items::Tuples(Rc::try_unwrap(t).unwrap_or_else(|rc| (*rc).clone())),
             v if v.is_array() => Items::Vals(v.members()),
@@ -505,6 +508,40 @@ impl<'a> Ev<'a, '_> {
             self.release(mark);
             if !v.is_undef() {
                 out.insert(key, v);
+            }
+        }
+        Ok(Val::obj(out))
+    }
+}
+
+impl<'a> Ev<'a, '_> {
+    /// Object construction over one (non-array) context: every key expression sees the same
+    /// item, so no grouping table is needed. Keys are evaluated before values, as upstream.
+    fn eval_object_single(&mut self, g: &Group, item: Val<'a>, env: FrameId) -> R<'a> {
+        let mut keys: Vec<(Str, usize)> = Vec::with_capacity(g.pairs.len());
+        for (pi, (kn, _)) in g.pairs.iter().enumerate() {
+            let key: Str = match self.eval(kn, &item, env)? {
+                Val::Undef => continue,
+                Val::Str(s) => s,
+                Val::JStr(s) => Str::from(s),
+                other => {
+                    return Err(Error::new("T1003", "Key in object structure must evaluate to a string")
+                        .at(g.pos)
+                        .val(functions::describe(&other)))
+                }
+            };
+            if keys.iter().any(|(k, _)| *k == key) {
+                return Err(Error::new("D1009", format!("Multiple key definitions evaluate to same key: {key}"))
+                    .at(g.pos)
+                    .val(key.to_string()));
+            }
+            keys.push((key, pi));
+        }
+        let mut out = ObjMap::with_capacity(keys.len());
+        for (key, pi) in keys {
+            let v = self.eval(&g.pairs[pi].1, &item, env)?;
+            if !v.is_undef() {
+                out.entries.push((key, v));
             }
         }
         Ok(Val::obj(out))

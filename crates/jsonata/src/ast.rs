@@ -80,12 +80,14 @@ pub(crate) struct TransformDef {
     pub(crate) pattern: Node,
     pub(crate) update: Node,
     pub(crate) delete: Option<Node>,
-    pub(crate) pos: usize,
 }
 
 #[derive(Debug)]
 pub(crate) enum Kind {
-    Path { steps: Vec<Node>, keep_singleton: bool },
+    Path {
+        steps: Vec<Node>,
+        keep_singleton: bool,
+    },
     Name(Str),
     Str(Str),
     Num(f64),
@@ -104,8 +106,15 @@ pub(crate) enum Kind {
     Condition(Box<Node>, Box<Node>, Option<Box<Node>>),
     Block(Vec<Node>),
     Bind(Str, Box<Node>),
-    Call { proc: Box<Node>, args: Vec<Node>, tail: bool },
-    Partial { proc: Box<Node>, args: Vec<Option<Node>> },
+    Call {
+        proc: Box<Node>,
+        args: Vec<Node>,
+        tail: bool,
+    },
+    Partial {
+        proc: Box<Node>,
+        args: Vec<Option<Node>>,
+    },
     Lambda(Arc<LambdaDef>),
     Apply(Box<Node>, Box<Node>),
     Transform(Arc<TransformDef>),

@@ -7,8 +7,20 @@ use crate::value::Val;
 use crate::Error;
 
 const DAY: i64 = 86_400_000;
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 const DAYS: [&str; 8] = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -234,7 +246,10 @@ fn analyse_picture(picture: &str) -> Result<Vec<Part>, Error> {
             add_literal(&mut spec, start, pos);
             start = pos;
             let Some(close) = chars[start..].iter().position(|c| *c == ']').map(|i| i + start) else {
-                return Err(Error::new("D3135", "No matching closing bracket ']' in date/time picture string"));
+                return Err(Error::new(
+                    "D3135",
+                    "No matching closing bracket ']' in date/time picture string",
+                ));
             };
             pos = close;
             let marker: String = chars[start + 1..pos].iter().filter(|c| !c.is_whitespace()).collect();
@@ -264,7 +279,8 @@ fn analyse_picture(picture: &str) -> Result<Vec<Part>, Error> {
                 }
                 None => marker.get(component.len_utf8()..).unwrap_or("").to_string(),
             };
-            let mut m = Marker { component, pres1: String::new(), pres2: None, names: None, int: None, width, n: -1 };
+            let mut m =
+                Marker { component, pres1: String::new(), pres2: None, names: None, int: None, width, n: -1 };
             let pc: Vec<char> = pres.chars().collect();
             if pc.len() == 1 {
                 m.pres1 = pres.clone();
@@ -280,12 +296,18 @@ fn analyse_picture(picture: &str) -> Result<Vec<Part>, Error> {
                 match default_presentation(component) {
                     Some(p) => m.pres1 = p.to_string(),
                     None => {
-                        return Err(Error::new("D3132", format!("Unknown component specifier {component} in date/time picture string")))
+                        return Err(Error::new(
+                            "D3132",
+                            format!("Unknown component specifier {component} in date/time picture string"),
+                        ))
                     }
                 }
             }
             if default_presentation(component).is_none() {
-                return Err(Error::new("D3132", format!("Unknown component specifier {component} in date/time picture string")));
+                return Err(Error::new(
+                    "D3132",
+                    format!("Unknown component specifier {component} in date/time picture string"),
+                ));
             }
             let p1: Vec<char> = m.pres1.chars().collect();
             if p1.first() == Some(&'n') {
@@ -380,7 +402,14 @@ fn format_component(ms: i64, m: &Marker, off_h: i64, off_m: i64) -> Result<Strin
                         s
                     }
                     3 | 4 => format_integer(offset as f64, f)?,
-                    n => return Err(Error::new("D3134", format!("The timezone integer format specifier cannot have more than four digits: {n}"))),
+                    n => {
+                        return Err(Error::new(
+                            "D3134",
+                            format!(
+                            "The timezone integer format specifier cannot have more than four digits: {n}"
+                        ),
+                        ))
+                    }
                 }
             };
             if offset >= 0 {
@@ -449,7 +478,15 @@ fn iso_string(ms: i64) -> String {
     } else {
         format!("+{:06}", p.year)
     };
-    format!("{y}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", p.month0 + 1, p.day, p.hour, p.minute, p.second, p.milli)
+    format!(
+        "{y}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        p.month0 + 1,
+        p.day,
+        p.hour,
+        p.minute,
+        p.second,
+        p.milli
+    )
 }
 
 /// Upstream's ISO 8601 check before `Date.parse`.
@@ -496,12 +533,17 @@ pub(crate) fn to_millis_fn<'a>(ts: Val<'a>, picture: Val<'a>, now: i64) -> Resul
     let Some(s) = ts.as_str() else { return Ok(Val::Undef) };
     match picture.as_str() {
         None => {
-            let ok = fancy_regex::Regex::new(r"^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$")
-                .ok()
-                .and_then(|r| r.is_match(s).ok())
-                .unwrap_or(false);
+            let ok = fancy_regex::Regex::new(
+                r"^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$",
+            )
+            .ok()
+            .and_then(|r| r.is_match(s).ok())
+            .unwrap_or(false);
             if !ok {
-                return Err(Error::new("D3110", format!("The timestamp {s} cannot be parsed. It is not in ISO 8601 format")));
+                return Err(Error::new(
+                    "D3110",
+                    format!("The timestamp {s} cannot be parsed. It is not in ISO 8601 format"),
+                ));
             }
             Ok(match parse_iso(s) {
                 Some(t) => Val::Num(t),
@@ -592,7 +634,8 @@ fn parse_date_time<'a>(ts: &str, picture: &str, now: i64) -> Result<Val<'a>, Err
         let v = match p {
             Parser::None => continue,
             Parser::Int(_) if *c == 'f' => {
-                let digits: String = text.chars().filter(|c| c.is_ascii_digit()).chain("000".chars()).take(3).collect();
+                let digits: String =
+                    text.chars().filter(|c| c.is_ascii_digit()).chain("000".chars()).take(3).collect();
                 digits.parse::<f64>().unwrap_or(f64::NAN)
             }
             Parser::Int(f) => parse_with(f, text)?,
@@ -605,13 +648,19 @@ fn parse_date_time<'a>(ts: &str, picture: &str, now: i64) -> Result<Val<'a>, Err
                 let (h, m) = match sep {
                     Some(c) => {
                         let i = t.find(*c).unwrap_or(t.len());
-                        (crate::format::parse_int_prefix(&t[..i]), crate::format::parse_int_prefix(t.get(i + 1..).unwrap_or("")))
+                        (
+                            crate::format::parse_int_prefix(&t[..i]),
+                            crate::format::parse_int_prefix(t.get(i + 1..).unwrap_or("")),
+                        )
                     }
                     None => {
                         if t.len() <= 3 {
                             (crate::format::parse_int_prefix(t), 0.0)
                         } else {
-                            (crate::format::parse_int_prefix(&t[..3]), crate::format::parse_int_prefix(&t[3..]))
+                            (
+                                crate::format::parse_int_prefix(&t[..3]),
+                                crate::format::parse_int_prefix(&t[3..]),
+                            )
                         }
                     }
                 };
@@ -649,9 +698,9 @@ fn parse_date_time<'a>(ts: &str, picture: &str, now: i64) -> Result<Val<'a>, Err
     let mut start = false;
     let mut end = false;
     for c in format!("{date_comps}{time_comps}").chars() {
-        if !comps.contains_key(&c) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = comps.entry(c) {
             if start {
-                comps.insert(c, if "MDd".contains(c) { 1.0 } else { 0.0 });
+                slot.insert(if "MDd".contains(c) { 1.0 } else { 0.0 });
                 end = true;
             } else {
                 let v = match fragment(now, c) {
@@ -664,12 +713,15 @@ fn parse_date_time<'a>(ts: &str, picture: &str, now: i64) -> Result<Val<'a>, Err
                         }
                     }
                 };
-                comps.insert(c, v);
+                slot.insert(v);
             }
         } else {
             start = true;
             if end {
-                return Err(Error::new("D3136", "The date/time picture string is missing specifiers required to parse the timestamp"));
+                return Err(Error::new(
+                    "D3136",
+                    "The date/time picture string is missing specifiers required to parse the timestamp",
+                ));
             }
         }
     }
@@ -684,7 +736,10 @@ fn parse_date_time<'a>(ts: &str, picture: &str, now: i64) -> Result<Val<'a>, Err
         day = p.day as f64;
     }
     if date_c || date_d {
-        return Err(Error::new("D3136", "The date/time picture string is missing specifiers required to parse the timestamp"));
+        return Err(Error::new(
+            "D3136",
+            "The date/time picture string is missing specifiers required to parse the timestamp",
+        ));
     }
     let mut hour = g('H');
     if time_b {

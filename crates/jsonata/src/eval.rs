@@ -8,7 +8,7 @@
 
 use crate::ast::{BinOp, Kind, Node, TransformDef};
 use crate::functions::{self, Builtin};
-use crate::value::{js_number, round15, FrameId, Func, ObjMap, Str, Tuple, Val, CONS, KEEP, OUTER, SEQ};
+use crate::value::{js_number, FrameId, Func, ObjMap, Str, Tuple, Val, CONS, KEEP, OUTER, SEQ};
 use crate::{Env, Error, Options, Variables};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -36,7 +36,17 @@ pub(crate) type R<'a> = Result<Val<'a>, Error>;
 
 impl<'a, 'e> Ev<'a, 'e> {
     pub(crate) fn new(env: &'e dyn Env, opts: &'e Options, vars: &'a dyn Variables) -> Self {
-        Ev { frames: Vec::with_capacity(8), env, vars, opts, steps: 0, depth: 0, now: None, pinned: 0, root_input: Val::Undef }
+        Ev {
+            frames: Vec::with_capacity(8),
+            env,
+            vars,
+            opts,
+            steps: 0,
+            depth: 0,
+            now: None,
+            pinned: 0,
+            root_input: Val::Undef,
+        }
     }
 
     /// The instant of this evaluation (read from `Env` once).
@@ -141,7 +151,9 @@ impl<'a, 'e> Ev<'a, 'e> {
     fn eval_node(&mut self, node: &Node, input: &Val<'a>, env: FrameId) -> R<'a> {
         let mut result = match &node.kind {
             Kind::Path { .. } => self.eval_path(node, input, env)?,
-            Kind::Binary(op, l, r) => self.eval_binary(*op, l, r, input, env).map_err(|e| e.at_default(node.pos))?,
+            Kind::Binary(op, l, r) => {
+                self.eval_binary(*op, l, r, input, env).map_err(|e| e.at_default(node.pos))?
+            }
             Kind::Neg(e) => match self.eval(e, input, env)? {
                 Val::Undef => Val::Undef,
                 Val::Num(n) => Val::Num(-n),
@@ -302,7 +314,10 @@ impl<'a, 'e> Ev<'a, 'e> {
                     other => {
                         return Err(Error::new(
                             "T2002",
-                            format!("The right side of the {} operator must evaluate to a number", op.token()),
+                            format!(
+                                "The right side of the {} operator must evaluate to a number",
+                                op.token()
+                            ),
                         )
                         .tok(tok())
                         .val(functions::describe(other)))
@@ -347,11 +362,11 @@ impl<'a, 'e> Ev<'a, 'e> {
                         return Err(Error::new(
                             "T2009",
                             format!(
-                                "The values {} and {} either side of operator {} must be of the same data type",
-                                functions::describe(&lhs),
-                                functions::describe(&rhs),
-                                op.token()
-                            ),
+                            "The values {} and {} either side of operator {} must be of the same data type",
+                            functions::describe(&lhs),
+                            functions::describe(&rhs),
+                            op.token()
+                        ),
                         )
                         .tok(tok()))
                     }
@@ -378,14 +393,20 @@ impl<'a, 'e> Ev<'a, 'e> {
             BinOp::Range => {
                 let int = |v: &Val<'_>| matches!(v, Val::Num(n) if n.fract() == 0.0 && n.is_finite());
                 if !lhs.is_undef() && !int(&lhs) {
-                    return Err(Error::new("T2003", "The left side of the range operator (..) must evaluate to an integer")
-                        .tok(tok())
-                        .val(functions::describe(&lhs)));
+                    return Err(Error::new(
+                        "T2003",
+                        "The left side of the range operator (..) must evaluate to an integer",
+                    )
+                    .tok(tok())
+                    .val(functions::describe(&lhs)));
                 }
                 if !rhs.is_undef() && !int(&rhs) {
-                    return Err(Error::new("T2004", "The right side of the range operator (..) must evaluate to an integer")
-                        .tok(tok())
-                        .val(functions::describe(&rhs)));
+                    return Err(Error::new(
+                        "T2004",
+                        "The right side of the range operator (..) must evaluate to an integer",
+                    )
+                    .tok(tok())
+                    .val(functions::describe(&rhs)));
                 }
                 let (Val::Num(a), Val::Num(b)) = (&lhs, &rhs) else { return Ok(Val::Undef) };
                 if a > b {
@@ -468,7 +489,14 @@ impl<'a, 'e> Ev<'a, 'e> {
         self.apply(&proc, args, input, env).map_err(|e| e.with_fn(&name, node.pos))
     }
 
-    fn eval_partial(&mut self, node: &Node, proc_node: &Node, arg_nodes: &[Option<Node>], input: &Val<'a>, env: FrameId) -> R<'a> {
+    fn eval_partial(
+        &mut self,
+        node: &Node,
+        proc_node: &Node,
+        arg_nodes: &[Option<Node>],
+        input: &Val<'a>,
+        env: FrameId,
+    ) -> R<'a> {
         let mut args = Vec::with_capacity(arg_nodes.len());
         for a in arg_nodes {
             args.push(match a {
@@ -481,9 +509,12 @@ impl<'a, 'e> Ev<'a, 'e> {
             if let Kind::Path { steps, .. } = &proc_node.kind {
                 if let Some(Node { kind: Kind::Name(n), .. }) = steps.first() {
                     if self.lookup(env, n).is_some() {
-                        return Err(Error::new("T1007", format!("Attempted to partially apply a non-function. Did you mean ${n}?"))
-                            .at(node.pos)
-                            .tok(n.to_string()));
+                        return Err(Error::new(
+                            "T1007",
+                            format!("Attempted to partially apply a non-function. Did you mean ${n}?"),
+                        )
+                        .at(node.pos)
+                        .tok(n.to_string()));
                     }
                 }
             }
@@ -504,9 +535,12 @@ impl<'a, 'e> Ev<'a, 'e> {
         }
         let func = self.eval(r, input, env)?;
         if !func.is_func() {
-            return Err(Error::new("T2006", "The right side of the function application operator ~> must be a function")
-                .at(node.pos)
-                .val(functions::describe(&func)));
+            return Err(Error::new(
+                "T2006",
+                "The right side of the function application operator ~> must be a function",
+            )
+            .at(node.pos)
+            .val(functions::describe(&func)));
         }
         if lhs.is_func() {
             return Ok(Val::Func(Rc::new(Func::Chain(lhs, func))));
@@ -574,7 +608,10 @@ impl<'a, 'e> Ev<'a, 'e> {
             Func::Transform { def, env: tenv } => {
                 let arg = args.into_iter().next().unwrap_or(Val::Undef);
                 if !(arg.is_undef() || arg.is_object() || arg.is_array()) {
-                    return Err(Error::new("T0410", "Argument 1 of function transform does not match function signature"));
+                    return Err(Error::new(
+                        "T0410",
+                        "Argument 1 of function transform does not match function signature",
+                    ));
                 }
                 let (def, tenv) = (def.clone(), *tenv);
                 self.transform(&def, tenv, arg)
@@ -630,9 +667,12 @@ impl<'a, 'e> Ev<'a, 'e> {
             let mut map = if ptr.is_some() { Some(current.to_obj_map()) } else { None };
             if !update.is_undef() {
                 if !update.is_object() {
-                    return Err(Error::new("T2011", "The insert/update clause of the transform expression must evaluate to an object")
-                        .at(def.update.pos)
-                        .val(functions::describe(&update)));
+                    return Err(Error::new(
+                        "T2011",
+                        "The insert/update clause of the transform expression must evaluate to an object",
+                    )
+                    .at(def.update.pos)
+                    .val(functions::describe(&update)));
                 }
                 if let Some(map) = &mut map {
                     for (k, v) in update.obj_entries() {
@@ -765,8 +805,11 @@ fn wildcard<'a>(input: &Val<'a>) -> Val<'a> {
     }
     let mut out = Vec::new();
     let mut seq = true;
-    let entries: Vec<Val<'a>> =
-        if input.is_array() { input.members() } else { input.obj_entries().into_iter().map(|(_, v)| v).collect() };
+    let entries: Vec<Val<'a>> = if input.is_array() {
+        input.members()
+    } else {
+        input.obj_entries().into_iter().map(|(_, v)| v).collect()
+    };
     for v in entries {
         if v.is_array() {
             let mut flat = Vec::new();
@@ -850,9 +893,4 @@ fn rebuild<'a>(
         Val::Arr(a, f) => Val::Arr(Rc::new(a.iter().map(|x| rebuild(x, modified, active)).collect()), *f),
         other => other.clone(),
     }
-}
-
-/// `$string`-style rendering of numbers for messages.
-pub(crate) fn num_text(n: f64) -> String {
-    js_number(round15(n))
 }

@@ -39,9 +39,9 @@ pub(crate) struct IntFormat {
 }
 
 const DECIMAL_GROUPS: [u32; 37] = [
-    0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50,
-    0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
-    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50,
+    0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
 ];
 
 pub(crate) fn analyse_integer_picture(picture: &str) -> Result<IntFormat, Error> {
@@ -98,7 +98,10 @@ pub(crate) fn analyse_integer_picture(picture: &str) -> Result<IntFormat, Error>
                     match zero {
                         None => zero = Some(*g),
                         Some(z) if z != *g => {
-                            return Err(Error::new("D3131", "In a decimal digit pattern, all digits must be from the same decimal group"))
+                            return Err(Error::new(
+                                "D3131",
+                                "In a decimal digit pattern, all digits must be from the same decimal group",
+                            ))
                         }
                         _ => {}
                     }
@@ -140,14 +143,51 @@ pub(crate) fn analyse_integer_picture(picture: &str) -> Result<IntFormat, Error>
 }
 
 const FEW: [&str; 20] = [
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve", "Thirteen",
-    "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen",
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
+    "Nineteen",
 ];
 const ORDINALS: [&str; 20] = [
-    "Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth", "Eleventh",
-    "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth",
+    "Zeroth",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+    "Eleventh",
+    "Twelfth",
+    "Thirteenth",
+    "Fourteenth",
+    "Fifteenth",
+    "Sixteenth",
+    "Seventeenth",
+    "Eighteenth",
+    "Nineteenth",
 ];
-const DECADES: [&str; 9] = ["Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"];
+const DECADES: [&str; 9] =
+    ["Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"];
 const MAGNITUDES: [&str; 4] = ["Thousand", "Million", "Billion", "Trillion"];
 
 fn words(num: f64, prev: bool, ord: bool) -> String {
@@ -185,7 +225,8 @@ fn words(num: f64, prev: bool, ord: bool) -> String {
     let factor = 10f64.powi(mag as i32 * 3);
     let mant = (num / factor).floor();
     let rem = num - mant * factor;
-    let mut w = format!("{}{} {}", if prev { ", " } else { "" }, words(mant, false, false), MAGNITUDES[mag - 1]);
+    let mut w =
+        format!("{}{} {}", if prev { ", " } else { "" }, words(mant, false, false), MAGNITUDES[mag - 1]);
     if rem > 0.0 {
         w.push_str(&words(rem, true, ord));
     } else if ord {
@@ -268,7 +309,7 @@ pub(crate) fn format_integer(value: f64, f: &IntFormat) -> Result<String, Error>
             let mut chars: Vec<char> = s.chars().collect();
             if f.regular > 0 {
                 let sep = f.separators[0].1;
-                let n = (chars.len().saturating_sub(1)) / f.regular;
+                let n = chars.len().saturating_sub(1).checked_div(f.regular).unwrap_or(0);
                 for ii in (1..=n).rev() {
                     let pos = chars.len() - ii * f.regular;
                     chars.insert(pos, sep);

@@ -12,7 +12,10 @@ pub(crate) enum Tok {
     Str(String),
     Num(f64),
     Value(Lit),
-    Regex { pattern: String, flags: String },
+    Regex {
+        pattern: String,
+        flags: String,
+    },
     End,
 }
 
@@ -90,7 +93,9 @@ impl<'s> Lexer<'s> {
             }
         }
         if ch == '!' || ch == '~' {
-            return Err(Error::new("S0204", format!("Unknown operator: {ch}")).at(self.pos + 1).tok(ch.to_string()));
+            return Err(Error::new("S0204", format!("Unknown operator: {ch}"))
+                .at(self.pos + 1)
+                .tok(ch.to_string()));
         }
         if let Some(i) = OPS1.find(ch) {
             self.pos += 1;
@@ -111,7 +116,11 @@ impl<'s> Lexer<'s> {
             let mut s = String::new();
             loop {
                 if self.pos >= c.len() {
-                    return Err(self.err("S0105", "Quoted property name must be terminated with a backquote (`)", start));
+                    return Err(self.err(
+                        "S0105",
+                        "Quoted property name must be terminated with a backquote (`)",
+                        start,
+                    ));
                 }
                 if c[self.pos] == '`' {
                     self.pos += 1;
@@ -207,7 +216,11 @@ impl<'s> Lexer<'s> {
                     't' => s.push('\t'),
                     'u' => {
                         let code = self.hex4(self.pos + 1).ok_or_else(|| {
-                            self.err("S0104", "The escape sequence \\u must be followed by 4 hex digits", self.pos)
+                            self.err(
+                                "S0104",
+                                "The escape sequence \\u must be followed by 4 hex digits",
+                                self.pos,
+                            )
                         })?;
                         self.pos += 4;
                         if (0xD800..0xDC00).contains(&code)
@@ -295,6 +308,6 @@ impl<'s> Lexer<'s> {
 }
 
 const OP_TABLE: [&str; 26] = [
-    ".", "[", "]", "{", "}", "(", ")", ",", "@", "#", ";", ":", "?", "+", "-", "*", "/", "%", "|", "=", "<", ">",
-    "^", "&", "!", "~",
+    ".", "[", "]", "{", "}", "(", ")", ",", "@", "#", ";", ":", "?", "+", "-", "*", "/", "%", "|", "=", "<",
+    ">", "^", "&", "!", "~",
 ];

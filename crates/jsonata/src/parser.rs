@@ -54,7 +54,8 @@ fn raw(k: RK, pos: usize) -> Raw {
 
 /// Parses JSONata source into the evaluator's tree.
 pub(crate) fn parse(src: &str) -> Result<Node, Error> {
-    let mut p = Parser { lex: Lexer::new(src), cur: Token { tok: Tok::End, pos: 0 }, prev_operand: false, depth: 0 };
+    let mut p =
+        Parser { lex: Lexer::new(src), cur: Token { tok: Tok::End, pos: 0 }, prev_operand: false, depth: 0 };
     p.advance(None)?;
     let tree = p.expression(0)?;
     if p.cur.tok != Tok::End {
@@ -65,9 +66,12 @@ pub(crate) fn parse(src: &str) -> Result<Node, Error> {
     let mut pr = Processor { slots: Vec::new(), next_label: 0 };
     let mut ast = pr.process(tree)?;
     if matches!(ast.kind, Kind::Parent(_)) || !ast.seeking_parent.is_empty() {
-        return Err(Error::new("S0217", "The object representing the 'parent' cannot be derived from this expression")
-            .at(ast.pos)
-            .tok(ast.type_name().to_string()));
+        return Err(Error::new(
+            "S0217",
+            "The object representing the 'parent' cannot be derived from this expression",
+        )
+        .at(ast.pos)
+        .tok(ast.type_name().to_string()));
     }
     pr.finalize(&mut ast);
     Ok(ast)
@@ -223,9 +227,12 @@ impl Parser<'_> {
                     raw(RK::Transform(Box::new(pattern), Box::new(update), delete), pos)
                 }
                 _ => {
-                    return Err(Error::new("S0211", format!("The symbol {op} cannot be used as a unary operator"))
-                        .at(pos)
-                        .tok(op.to_string()))
+                    return Err(Error::new(
+                        "S0211",
+                        format!("The symbol {op} cannot be used as a unary operator"),
+                    )
+                    .at(pos)
+                    .tok(op.to_string()))
                 }
             },
         })
@@ -256,16 +263,19 @@ impl Parser<'_> {
         };
         let l = Box::new(left);
         Ok(match op {
-            "." | "+" | "-" | "*" | "/" | "%" | "=" | "<" | ">" | "!=" | "<=" | ">=" | "&" | "and" | "or" | "in"
-            | "~>" => {
+            "." | "+" | "-" | "*" | "/" | "%" | "=" | "<" | ">" | "!=" | "<=" | ">=" | "&" | "and" | "or"
+            | "in" | "~>" => {
                 let rhs = self.expression(lbp(&Tok::Op(op)))?;
                 raw(RK::Binary(op, l, Box::new(rhs)), pos)
             }
             ":=" => {
                 let RK::Var(name) = &l.k else {
-                    return Err(Error::new("S0212", "The left side of := must be a variable name (start with $)")
-                        .at(l.pos)
-                        .tok(":=".into()));
+                    return Err(Error::new(
+                        "S0212",
+                        "The left side of := must be a variable name (start with $)",
+                    )
+                    .at(l.pos)
+                    .tok(":=".into()));
                 };
                 let name = name.clone();
                 let rhs = self.expression(9)?;
@@ -308,8 +318,11 @@ impl Parser<'_> {
                         match &a.k {
                             RK::Var(v) => params.push(v.clone()),
                             _ => {
-                                return Err(Error::new("S0208", "Parameter of function definition must be a variable name (start with $)")
-                                    .at(a.pos))
+                                return Err(Error::new(
+                                    "S0208",
+                                    "Parameter of function definition must be a variable name (start with $)",
+                                )
+                                .at(a.pos))
                             }
                         }
                     }
@@ -372,9 +385,12 @@ impl Parser<'_> {
             "@" | "#" => {
                 let rhs = self.expression(80)?;
                 let RK::Var(v) = rhs.k else {
-                    return Err(Error::new("S0214", format!("The right side of {op} must be a variable name (start with $)"))
-                        .at(rhs.pos)
-                        .tok(op.to_string()));
+                    return Err(Error::new(
+                        "S0214",
+                        format!("The right side of {op} must be a variable name (start with $)"),
+                    )
+                    .at(rhs.pos)
+                    .tok(op.to_string()));
                 };
                 if op == "@" {
                     raw(RK::Focus(l, v), pos)
@@ -427,7 +443,8 @@ impl Processor {
             RK::Binary(".", l, rr) => {
                 let lstep = self.process(*l)?;
                 let parent_slot = if let Kind::Parent(s) = lstep.kind { Some(s) } else { None };
-                let mut result = if matches!(lstep.kind, Kind::Path { .. }) { lstep } else { path(vec![lstep], pos) };
+                let mut result =
+                    if matches!(lstep.kind, Kind::Path { .. }) { lstep } else { path(vec![lstep], pos) };
                 if let Some(s) = parent_slot {
                     result.seeking_parent = vec![s];
                 }
@@ -444,8 +461,11 @@ impl Processor {
                 for step in steps.iter_mut() {
                     match &step.kind {
                         Kind::Num(_) | Kind::Bool(_) | Kind::Null => {
-                            return Err(Error::new("S0213", "The literal value cannot be used as a step within a path expression")
-                                .at(step.pos));
+                            return Err(Error::new(
+                                "S0213",
+                                "The literal value cannot be used as a step within a path expression",
+                            )
+                            .at(step.pos));
                         }
                         Kind::Str(s) => step.kind = Kind::Name(s.clone()),
                         _ => {}
@@ -473,12 +493,17 @@ impl Processor {
                 let mut predicate = self.process(*rr)?;
                 {
                     let step: &mut Node = match &mut result.kind {
-                        Kind::Path { steps, .. } if !steps.is_empty() => steps.last_mut().ok_or_else(internal)?,
+                        Kind::Path { steps, .. } if !steps.is_empty() => {
+                            steps.last_mut().ok_or_else(internal)?
+                        }
                         _ => &mut result,
                     };
                     if step.group.is_some() {
-                        return Err(Error::new("S0209", "A predicate cannot follow a grouping expression in a step")
-                            .at(pos));
+                        return Err(Error::new(
+                            "S0209",
+                            "A predicate cannot follow a grouping expression in a step",
+                        )
+                        .at(pos));
                     }
                     if !predicate.seeking_parent.is_empty() {
                         let sp = predicate.seeking_parent.clone();
@@ -503,7 +528,9 @@ impl Processor {
             RK::Group(l, pairs) => {
                 let mut result = self.process(*l)?;
                 if result.group.is_some() {
-                    return Err(Error::new("S0210", "Each step can only have one grouping expression").at(pos));
+                    return Err(
+                        Error::new("S0210", "Each step can only have one grouping expression").at(pos)
+                    );
                 }
                 let mut ps = Vec::with_capacity(pairs.len());
                 for (k, v) in pairs {
@@ -542,16 +569,24 @@ impl Processor {
                 let mut result = self.process(*l)?;
                 {
                     let step: &mut Node = match &mut result.kind {
-                        Kind::Path { steps, .. } if !steps.is_empty() => steps.last_mut().ok_or_else(internal)?,
+                        Kind::Path { steps, .. } if !steps.is_empty() => {
+                            steps.last_mut().ok_or_else(internal)?
+                        }
                         _ => &mut result,
                     };
                     if !step.stages.is_empty() || !step.predicates.is_empty() {
-                        return Err(Error::new("S0215", "A context variable binding must precede any predicates on a step")
-                            .at(pos));
+                        return Err(Error::new(
+                            "S0215",
+                            "A context variable binding must precede any predicates on a step",
+                        )
+                        .at(pos));
                     }
                     if matches!(step.kind, Kind::Sort(_)) {
-                        return Err(Error::new("S0216", "A context variable binding must precede the 'order-by' clause on a step")
-                            .at(pos));
+                        return Err(Error::new(
+                            "S0216",
+                            "A context variable binding must precede the 'order-by' clause on a step",
+                        )
+                        .at(pos));
                     }
                     if keep {
                         step.keep_array = true;
@@ -720,7 +755,7 @@ impl Processor {
                     Some(d) => Some(self.process(*d)?),
                     None => None,
                 };
-                Node::new(Kind::Transform(Arc::new(TransformDef { pattern, update, delete, pos })), pos)
+                Node::new(Kind::Transform(Arc::new(TransformDef { pattern, update, delete })), pos)
             }
             RK::Block(items) => {
                 let mut n = Node::new(Kind::Null, pos);
@@ -764,7 +799,9 @@ impl Processor {
             RK::Wildcard => Node::new(Kind::Wildcard, pos),
             RK::Descendant => Node::new(Kind::Descendant, pos),
             RK::Var(v) => Node::new(Kind::Var(v.into()), pos),
-            RK::Regex(p, f) => Node::new(Kind::Regex(Arc::new(JsRegex::new(&p, &f).map_err(|e| e.at(pos))?)), pos),
+            RK::Regex(p, f) => {
+                Node::new(Kind::Regex(Arc::new(JsRegex::new(&p, &f).map_err(|e| e.at(pos))?)), pos)
+            }
             RK::Placeholder => Node::new(Kind::Placeholder, pos),
         };
         if keep {
@@ -805,9 +842,12 @@ impl Processor {
                 }
             }
             _ => {
-                return Err(Error::new("S0217", "The object representing the 'parent' cannot be derived from this expression")
-                    .at(node.pos)
-                    .tok(node.type_name().to_string()));
+                return Err(Error::new(
+                    "S0217",
+                    "The object representing the 'parent' cannot be derived from this expression",
+                )
+                .at(node.pos)
+                .tok(node.type_name().to_string()));
             }
         }
         Ok(())

@@ -35,7 +35,8 @@ impl<'a> Ev<'a, '_> {
             }
         }
         let first_is_var = matches!(steps.first().map(|s| &s.kind), Some(Kind::Var(_)));
-        let mut input_seq = if input.is_array() && !first_is_var { input.clone() } else { Val::seq(vec![input.clone()]) };
+        let mut input_seq =
+            if input.is_array() && !first_is_var { input.clone() } else { Val::seq(vec![input.clone()]) };
         let mut result = Val::Undef;
         let mut is_tuple = false;
         let mut tuples: Option<Vec<Tuple<'a>>> = None;
@@ -88,7 +89,12 @@ impl<'a> Ev<'a, '_> {
 
     /// A path of plain field names (optionally after a variable) over single objects needs
     /// no sequences; `None` when the general algorithm is needed.
-    fn simple_path(&mut self, steps: &[Node], input: &Val<'a>, env: FrameId) -> Result<Option<Val<'a>>, Error> {
+    fn simple_path(
+        &mut self,
+        steps: &[Node],
+        input: &Val<'a>,
+        env: FrameId,
+    ) -> Result<Option<Val<'a>>, Error> {
         let plain = |s: &Node| {
             s.stages.is_empty()
                 && s.predicates.is_empty()
@@ -164,14 +170,21 @@ impl<'a> Ev<'a, '_> {
         Ok(Val::seq(out))
     }
 
-    fn eval_stages(&mut self, stages: &[Stage], mut tuples: Vec<Tuple<'a>>, env: FrameId) -> Result<Vec<Tuple<'a>>, Error> {
+    fn eval_stages(
+        &mut self,
+        stages: &[Stage],
+        mut tuples: Vec<Tuple<'a>>,
+        env: FrameId,
+    ) -> Result<Vec<Tuple<'a>>, Error> {
         for st in stages {
             match st {
                 Stage::Filter(p) => {
                     let r = self.eval_filter(p, Val::Tuples(Rc::new(tuples)), env)?;
                     tuples = match r {
                         Val::Tuples(t) => Rc::try_unwrap(t).unwrap_or_else(|rc| (*rc).clone()),
-                        other => other.members().into_iter().map(|v| Tuple { at: v, binds: Vec::new() }).collect(),
+                        other => {
+                            other.members().into_iter().map(|v| Tuple { at: v, binds: Vec::new() }).collect()
+                        }
                     };
                 }
                 Stage::Index(name) => {
@@ -400,8 +413,11 @@ impl<'a> Ev<'a, '_> {
                     }
                     _ => {
                         cmp_err.get_or_insert_with(|| {
-                            Error::new("T2007", "Type mismatch within order-by clause. All values must be of the same type")
-                                .at(pos)
+                            Error::new(
+                                "T2007",
+                                "Type mismatch within order-by clause. All values must be of the same type",
+                            )
+                            .at(pos)
                         });
                         return false;
                     }
@@ -473,9 +489,12 @@ impl<'a> Ev<'a, '_> {
                 match groups.get_mut(&key) {
                     Some((data, idx)) => {
                         if *idx != pi {
-                            return Err(Error::new("D1009", format!("Multiple key definitions evaluate to same key: {key}"))
-                                .at(g.pos)
-                                .val(key.to_string()));
+                            return Err(Error::new(
+                                "D1009",
+                                format!("Multiple key definitions evaluate to same key: {key}"),
+                            )
+                            .at(g.pos)
+                            .val(key.to_string()));
                         }
                         match data {
                             Data::Val(v) => *v = append(std::mem::replace(v, Val::Undef), item.clone()),
@@ -531,9 +550,12 @@ impl<'a> Ev<'a, '_> {
                 }
             };
             if keys.iter().any(|(k, _)| *k == key) {
-                return Err(Error::new("D1009", format!("Multiple key definitions evaluate to same key: {key}"))
-                    .at(g.pos)
-                    .val(key.to_string()));
+                return Err(Error::new(
+                    "D1009",
+                    format!("Multiple key definitions evaluate to same key: {key}"),
+                )
+                .at(g.pos)
+                .val(key.to_string()));
             }
             keys.push((key, pi));
         }

@@ -54,25 +54,6 @@ impl JsRegex {
             }
         }))
     }
-
-    /// All non-overlapping matches, as JavaScript's global matching finds them. Errors with
-    /// D1004 when the expression matches the empty string.
-    pub(crate) fn find_all(&self, s: &str, limit: Option<usize>) -> Result<Vec<Found>, Error> {
-        let mut out = Vec::new();
-        let mut at = 0;
-        while limit.is_none_or(|l| out.len() < l) {
-            let Some(f) = self.find_at(s, at)? else { break };
-            if f.end == f.start {
-                return Err(Error::new("D1004", "Regular expression matches zero length string").tok(self.source.clone()));
-            }
-            at = f.end;
-            out.push(f);
-            if at >= s.len() {
-                break;
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// Adjusts JavaScript-only syntax for the Rust engine.

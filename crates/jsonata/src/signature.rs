@@ -105,7 +105,10 @@ impl Signature {
                     let end = close(pos, '(', ')');
                     let choice: String = chars[pos + 1..end.min(chars.len())].iter().collect();
                     if choice.contains('<') {
-                        return Err(Error::new("S0402", "Choice groups containing parameterized types are not supported"));
+                        return Err(Error::new(
+                            "S0402",
+                            "Choice groups containing parameterized types are not supported",
+                        ));
                     }
                     params.push(Param {
                         class: format!("{choice}m"),
@@ -119,7 +122,10 @@ impl Signature {
                 '<' => {
                     let ok = params.last().is_some_and(|p| p.ty == 'a' || p.ty == 'f');
                     if !ok {
-                        return Err(Error::new("S0401", "Type parameters can only be applied to functions and arrays"));
+                        return Err(Error::new(
+                            "S0401",
+                            "Type parameters can only be applied to functions and arrays",
+                        ));
                     }
                     let end = close(pos, '<', '>');
                     let sub: String = chars[pos + 1..end.min(chars.len())].iter().collect();
@@ -146,7 +152,15 @@ impl Signature {
         }
     }
 
-    fn rec(&self, sig: &[char], pi: usize, at: usize, upto: usize, prefix: bool, spans: &mut Vec<(usize, usize)>) -> bool {
+    fn rec(
+        &self,
+        sig: &[char],
+        pi: usize,
+        at: usize,
+        upto: usize,
+        prefix: bool,
+        spans: &mut Vec<(usize, usize)>,
+    ) -> bool {
         if pi == upto {
             return prefix || at == sig.len();
         }
@@ -259,7 +273,7 @@ impl Signature {
                                 let items = arg.items();
                                 if let Some(first) = items.first() {
                                     let t = symbol(first);
-                                    if Some(t) != sub.chars().next() {
+                                    if !sub.starts_with(t) {
                                         ok = false;
                                     } else {
                                         ok = items.iter().all(|v| symbol(v) == t);
@@ -270,7 +284,11 @@ impl Signature {
                         if !ok {
                             return Err(Error::new(
                                 "T0412",
-                                format!("Argument {} of function {{name}} must be an array of {}", ai + 1, type_word(p.subtype.as_deref())),
+                                format!(
+                                    "Argument {} of function {{name}} must be an array of {}",
+                                    ai + 1,
+                                    type_word(p.subtype.as_deref())
+                                ),
                             ));
                         }
                         if single != 'a' {

@@ -58,9 +58,15 @@ fn singleton_sequences_flatten_and_keep_arrays() {
 #[test]
 fn parent_and_focus_bindings() {
     let doc = json!({"o": [{"id": 1, "items": [{"n": "x"}, {"n": "y"}]}, {"id": 2, "items": [{"n": "z"}]}]});
-    assert_eq!(ok("o.items.{'n': n, 'id': %.id}", doc.clone()), json!([{"n":"x","id":1},{"n":"y","id":1},{"n":"z","id":2}]));
+    assert_eq!(
+        ok("o.items.{'n': n, 'id': %.id}", doc.clone()),
+        json!([{"n":"x","id":1},{"n":"y","id":1},{"n":"z","id":2}])
+    );
     assert_eq!(ok("o@$o.$o.items@$i.($o.id & $i.n)", doc.clone()), json!(["1x", "1y", "2z"]));
-    assert_eq!(ok("o.items#$p.{'n': n, 'p': $p}", doc), json!([{"n":"x","p":0},{"n":"y","p":1},{"n":"z","p":0}]));
+    assert_eq!(
+        ok("o.items#$p.{'n': n, 'p': $p}", doc),
+        json!([{"n":"x","p":0},{"n":"y","p":1},{"n":"z","p":0}])
+    );
     assert_eq!(code("%.a", json!({})), "S0217");
 }
 
@@ -187,4 +193,10 @@ fn date_pictures() {
     assert_eq!(ok("$toMillis('2018-03-27', '[Y1]-[M01]-[D01]')", json!(null)), json!(1522108800000u64));
     assert_eq!(ok("$formatInteger(1999, 'I')", json!(null)), json!("MCMXCIX"));
     assert_eq!(ok("$formatNumber(1234.5678, '#,##0.00')", json!(null)), json!("1,234.57"));
+}
+
+#[test]
+fn expressions_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Expression>();
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::rc::Rc;
 use std::sync::Arc;
 
-pub(crate) type Str = Rc<str>;
+pub(crate) type Str = Arc<str>;
 pub(crate) type FrameId = usize;
 
 /// Array flags: see upstream `createSequence` and friends.
@@ -60,16 +60,30 @@ impl<'a> Tuple<'a> {
 
 #[derive(Debug)]
 pub(crate) enum Func<'a> {
-    Lambda { def: Arc<LambdaDef>, env: FrameId, input: Val<'a> },
+    Lambda {
+        def: Arc<LambdaDef>,
+        env: FrameId,
+        input: Val<'a>,
+    },
     Builtin(Builtin),
     /// Partial application: `None` marks a `?` placeholder.
-    Partial { f: Val<'a>, args: Vec<Option<Val<'a>>>, arity: usize },
+    Partial {
+        f: Val<'a>,
+        args: Vec<Option<Val<'a>>>,
+        arity: usize,
+    },
     Regex(Arc<JsRegex>),
-    Transform { def: Arc<TransformDef>, env: FrameId },
+    Transform {
+        def: Arc<TransformDef>,
+        env: FrameId,
+    },
     /// `f ~> g` where both are functions.
     Chain(Val<'a>, Val<'a>),
     /// A pending tail call (trampolined by `apply`).
-    Thunk { f: Val<'a>, args: Vec<Val<'a>> },
+    Thunk {
+        f: Val<'a>,
+        args: Vec<Val<'a>>,
+    },
 }
 
 /// A small insertion-ordered map: JSONata objects are mostly tiny.
@@ -175,12 +189,6 @@ impl<'a> Val<'a> {
     }
     pub(crate) fn is_seq(&self) -> bool {
         self.flags() & SEQ != 0
-    }
-    pub(crate) fn with_flags(self, add: u8) -> Val<'a> {
-        match self {
-            Val::Arr(a, f) => Val::Arr(a, f | add),
-            other => other,
-        }
     }
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
@@ -383,7 +391,7 @@ pub(crate) fn js_number(x: f64) -> String {
     } else if -6 < n && n <= 0 {
         format!("0.{}{}", "0".repeat((-n) as usize), digits)
     } else {
-        let es = if n - 1 >= 0 { format!("+{}", n - 1) } else { format!("{}", n - 1) };
+        let es = if n > 0 { format!("+{}", n - 1) } else { format!("{}", n - 1) };
         if k == 1 {
             format!("{digits}e{es}")
         } else {

@@ -68,10 +68,8 @@ fn run_case(case: &Value, datasets: &BTreeMap<String, Value>) -> Result<(), Stri
     }
     let env = TestEnv(Cell::new(42));
     let outcome = Expression::parse(expr).and_then(|e| e.evaluate(input.as_ref(), &bindings, &env, &options));
-    let want_code = case
-        .get("code")
-        .or_else(|| case.get("error").and_then(|e| e.get("code")))
-        .and_then(|c| c.as_str());
+    let want_code =
+        case.get("code").or_else(|| case.get("error").and_then(|e| e.get("code"))).and_then(|c| c.as_str());
     match (want_code, outcome) {
         (Some(code), Err(e)) if e.code == code => Ok(()),
         (Some(code), got) => Err(format!("want error {code}, got {got:?}")),
@@ -108,7 +106,8 @@ fn jsonata_suite() {
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter(|l| !l.is_empty())
         .collect();
-    let mut groups: Vec<_> = std::fs::read_dir(dir.join("groups")).expect("groups dir").flatten().map(|e| e.path()).collect();
+    let mut groups: Vec<_> =
+        std::fs::read_dir(dir.join("groups")).expect("groups dir").flatten().map(|e| e.path()).collect();
     groups.sort();
     let (mut passed, mut total) = (0, 0);
     let mut unexpected = Vec::new();
@@ -137,7 +136,10 @@ fn jsonata_suite() {
                     }
                     vec![(format!("{gname}/{fname}"), run_case(&c, &datasets))]
                 }
-                Err(e) => vec![(format!("{gname}/{fname}"), Err(format!("case file is not readable JSON here: {e}")))],
+                Err(e) => vec![(
+                    format!("{gname}/{fname}"),
+                    Err(format!("case file is not readable JSON here: {e}")),
+                )],
             };
             for (id, r) in cases {
                 total += 1;

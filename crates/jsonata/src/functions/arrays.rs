@@ -38,7 +38,13 @@ pub(super) fn map<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &Val
     Ok(Val::seq(out))
 }
 
-pub(super) fn filter<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &Val<'a>, env: FrameId) -> R<'a> {
+pub(super) fn filter<'a>(
+    ev: &mut Ev<'a, '_>,
+    arr: Val<'a>,
+    f: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> R<'a> {
     if arr.is_undef() {
         return Ok(Val::Undef);
     }
@@ -54,7 +60,13 @@ pub(super) fn filter<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &
     Ok(Val::seq(out))
 }
 
-pub(super) fn single<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &Val<'a>, env: FrameId) -> R<'a> {
+pub(super) fn single<'a>(
+    ev: &mut Ev<'a, '_>,
+    arr: Val<'a>,
+    f: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> R<'a> {
     if arr.is_undef() {
         return Ok(Val::Undef);
     }
@@ -68,24 +80,43 @@ pub(super) fn single<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &
         };
         if ok {
             if found.is_some() {
-                return Err(Error::new("D3138", "The $single() function expected exactly 1 matching result.  Instead it matched more."));
+                return Err(Error::new(
+                    "D3138",
+                    "The $single() function expected exactly 1 matching result.  Instead it matched more.",
+                ));
             }
             found = Some(v);
         }
     }
-    found.ok_or_else(|| Error::new("D3139", "The $single() function expected exactly 1 matching result.  Instead it matched 0."))
+    found.ok_or_else(|| {
+        Error::new(
+            "D3139",
+            "The $single() function expected exactly 1 matching result.  Instead it matched 0.",
+        )
+    })
 }
 
-pub(super) fn reduce<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, init: Val<'a>, input: &Val<'a>, env: FrameId) -> R<'a> {
+pub(super) fn reduce<'a>(
+    ev: &mut Ev<'a, '_>,
+    arr: Val<'a>,
+    f: Val<'a>,
+    init: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> R<'a> {
     if arr.is_undef() {
         return Ok(Val::Undef);
     }
     let n = ev.arity(&f);
     if n < 2 {
-        return Err(Error::new("D3050", "The second argument of reduce function must be a function with at least two arguments"));
+        return Err(Error::new(
+            "D3050",
+            "The second argument of reduce function must be a function with at least two arguments",
+        ));
     }
     let items = arr.members();
-    let (mut acc, start) = if init.is_undef() && !items.is_empty() { (items[0].clone(), 1) } else { (init, 0) };
+    let (mut acc, start) =
+        if init.is_undef() && !items.is_empty() { (items[0].clone(), 1) } else { (init, 0) };
     for (i, item) in items.iter().enumerate().skip(start) {
         let mut args = vec![acc, item.clone()];
         if n >= 3 {
@@ -99,7 +130,13 @@ pub(super) fn reduce<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, init: Va
     Ok(acc)
 }
 
-pub(super) fn sift<'a>(ev: &mut Ev<'a, '_>, obj: Val<'a>, f: Val<'a>, input: &Val<'a>, env: FrameId) -> R<'a> {
+pub(super) fn sift<'a>(
+    ev: &mut Ev<'a, '_>,
+    obj: Val<'a>,
+    f: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> R<'a> {
     if obj.is_undef() {
         return Ok(Val::Undef);
     }
@@ -116,7 +153,13 @@ pub(super) fn sift<'a>(ev: &mut Ev<'a, '_>, obj: Val<'a>, f: Val<'a>, input: &Va
     Ok(Val::obj(out))
 }
 
-pub(super) fn each<'a>(ev: &mut Ev<'a, '_>, obj: Val<'a>, f: Val<'a>, input: &Val<'a>, env: FrameId) -> R<'a> {
+pub(super) fn each<'a>(
+    ev: &mut Ev<'a, '_>,
+    obj: Val<'a>,
+    f: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> R<'a> {
     if obj.is_undef() {
         return Ok(Val::Undef);
     }
@@ -131,7 +174,13 @@ pub(super) fn each<'a>(ev: &mut Ev<'a, '_>, obj: Val<'a>, f: Val<'a>, input: &Va
     Ok(Val::seq(out))
 }
 
-pub(super) fn sort<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &Val<'a>, env: FrameId) -> R<'a> {
+pub(super) fn sort<'a>(
+    ev: &mut Ev<'a, '_>,
+    arr: Val<'a>,
+    f: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> R<'a> {
     if arr.is_undef() {
         return Ok(Val::Undef);
     }
@@ -149,7 +198,10 @@ pub(super) fn sort<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &Va
         let sorted = merge_sort(items, &mut |a, b| {
             Ok(match (a, b) {
                 (Val::Num(x), Val::Num(y)) => x > y,
-                _ => super::js_str_cmp(a.as_str().unwrap_or(""), b.as_str().unwrap_or("")) == std::cmp::Ordering::Greater,
+                _ => {
+                    super::js_str_cmp(a.as_str().unwrap_or(""), b.as_str().unwrap_or(""))
+                        == std::cmp::Ordering::Greater
+                }
             })
         })?;
         return Ok(Val::arr(sorted));
@@ -162,7 +214,8 @@ pub(super) fn sort<'a>(ev: &mut Ev<'a, '_>, arr: Val<'a>, f: Val<'a>, input: &Va
 }
 
 pub(super) fn zip<'a>(arrays: Vec<Val<'a>>) -> Val<'a> {
-    let lists: Vec<Vec<Val<'a>>> = arrays.iter().map(|a| if a.is_array() { a.members() } else { Vec::new() }).collect();
+    let lists: Vec<Vec<Val<'a>>> =
+        arrays.iter().map(|a| if a.is_array() { a.members() } else { Vec::new() }).collect();
     let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
     Val::arr((0..n).map(|i| Val::arr(lists.iter().map(|l| l[i].clone()).collect())).collect())
 }

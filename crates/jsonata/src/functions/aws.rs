@@ -102,7 +102,7 @@ pub(super) fn uuid<'a>(ev: &mut Ev<'a, '_>) -> Val<'a> {
 
 pub(super) fn parse<'a>(s: Val<'a>) -> R<'a> {
     let Some(text) = s.as_str() else { return Ok(Val::Undef) };
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| Error::new("D3213", format!("$parse: the string is not valid JSON: {e}")))?;
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::new("D3213", format!("$parse: the string is not valid JSON: {e}")))?;
     Ok(Val::from_owned_json(v))
 }

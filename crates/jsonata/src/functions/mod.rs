@@ -101,10 +101,7 @@ builtins! {
 fn signatures() -> &'static Vec<Signature> {
     static SIGS: OnceLock<Vec<Signature>> = OnceLock::new();
     SIGS.get_or_init(|| {
-        TABLE
-            .iter()
-            .map(|(_, _, s, _)| Signature::parse(s).unwrap_or_else(|_| Signature::empty()))
-            .collect()
+        TABLE.iter().map(|(_, _, s, _)| Signature::parse(s).unwrap_or_else(|_| Signature::empty())).collect()
     })
 }
 
@@ -139,9 +136,12 @@ impl Builtin {
     pub(crate) fn available(self, opts: &Options) -> bool {
         match self {
             Builtin::Eval => opts.allow_eval,
-            Builtin::Partition | Builtin::Range | Builtin::Hash | Builtin::Uuid | Builtin::Parse | Builtin::AwsRandom => {
-                opts.aws_functions
-            }
+            Builtin::Partition
+            | Builtin::Range
+            | Builtin::Hash
+            | Builtin::Uuid
+            | Builtin::Parse
+            | Builtin::AwsRandom => opts.aws_functions,
             _ => true,
         }
     }
@@ -160,7 +160,13 @@ impl Builtin {
 }
 
 /// Dispatches a validated call.
-pub(crate) fn call<'a>(ev: &mut Ev<'a, '_>, b: Builtin, args: Vec<Val<'a>>, input: &Val<'a>, env: FrameId) -> Result<Val<'a>, Error> {
+pub(crate) fn call<'a>(
+    ev: &mut Ev<'a, '_>,
+    b: Builtin,
+    args: Vec<Val<'a>>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> Result<Val<'a>, Error> {
     let mut it = args.into_iter();
     let mut a = || it.next().unwrap_or(Val::Undef);
     use Builtin as B;
@@ -245,7 +251,10 @@ pub(crate) fn call<'a>(ev: &mut Ev<'a, '_>, b: Builtin, args: Vec<Val<'a>>, inpu
         B::Assert => {
             let (c, m) = (a(), a());
             if !matches!(c, Val::Bool(true)) {
-                return Err(Error::new("D3141", m.as_str().unwrap_or("$assert() statement failed").to_string()));
+                return Err(Error::new(
+                    "D3141",
+                    m.as_str().unwrap_or("$assert() statement failed").to_string(),
+                ));
             }
             Ok(Val::Undef)
         }
@@ -255,9 +264,12 @@ pub(crate) fn call<'a>(ev: &mut Ev<'a, '_>, b: Builtin, args: Vec<Val<'a>>, inpu
         }
         B::Shuffle => arrays::shuffle(ev, a()),
         B::Distinct => Ok(arrays::distinct(a())),
-        B::Base64Encode | B::Base64Decode | B::EncodeUrl | B::EncodeUrlComponent | B::DecodeUrl | B::DecodeUrlComponent => {
-            strings::encoding(b, a())
-        }
+        B::Base64Encode
+        | B::Base64Decode
+        | B::EncodeUrl
+        | B::EncodeUrlComponent
+        | B::DecodeUrl
+        | B::DecodeUrlComponent => strings::encoding(b, a()),
         B::Eval => eval_fn(ev, a(), a(), input, env),
         B::ToMillis => {
             let now = ev.now();
@@ -289,7 +301,13 @@ pub(crate) fn call<'a>(ev: &mut Ev<'a, '_>, b: Builtin, args: Vec<Val<'a>>, inpu
     }
 }
 
-fn eval_fn<'a>(ev: &mut Ev<'a, '_>, expr: Val<'a>, focus: Val<'a>, input: &Val<'a>, env: FrameId) -> Result<Val<'a>, Error> {
+fn eval_fn<'a>(
+    ev: &mut Ev<'a, '_>,
+    expr: Val<'a>,
+    focus: Val<'a>,
+    input: &Val<'a>,
+    env: FrameId,
+) -> Result<Val<'a>, Error> {
     let Some(src) = expr.as_str() else { return Ok(Val::Undef) };
     let mut ctx = input.clone();
     if !focus.is_undef() {
@@ -298,12 +316,17 @@ fn eval_fn<'a>(ev: &mut Ev<'a, '_>, expr: Val<'a>, focus: Val<'a>, input: &Val<'
             ctx = Val::Arr(std::rc::Rc::new(vec![ctx]), crate::value::SEQ | crate::value::OUTER);
         }
     }
-    let ast = crate::parser::parse(src).map_err(|e| Error::new("D3120", format!("Syntax error in expression passed to function eval: {}", e.message)))?;
+    let ast = crate::parser::parse(src).map_err(|e| {
+        Error::new("D3120", format!("Syntax error in expression passed to function eval: {}", e.message))
+    })?;
     ev.eval(&ast, &ctx, env).map_err(|e| {
         if e.code == "U1001" {
             e
         } else {
-            Error::new("D3121", format!("Dynamic error evaluating the expression passed to function eval: {}", e.message))
+            Error::new(
+                "D3121",
+                format!("Dynamic error evaluating the expression passed to function eval: {}", e.message),
+            )
         }
     })
 }
@@ -486,7 +509,9 @@ pub(crate) fn regex_match_object<'a>(re: &JsRegex, s: &str, at: usize) -> Result
     m.insert("end".into(), Val::Num(cidx(f.end)));
     m.insert(
         "groups".into(),
-        Val::arr(f.groups.iter().map(|g| g.map(|(a, b)| Val::str(&s[a..b])).unwrap_or(Val::str(""))).collect()),
+        Val::arr(
+            f.groups.iter().map(|g| g.map(|(a, b)| Val::str(&s[a..b])).unwrap_or(Val::str(""))).collect(),
+        ),
     );
     Ok(Val::obj(m))
 }

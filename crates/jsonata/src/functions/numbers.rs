@@ -117,7 +117,10 @@ pub(super) fn unary<'a>(b: Builtin, v: Val<'a>) -> R<'a> {
         Builtin::Abs => n.abs(),
         _ => {
             if n < 0.0 {
-                return Err(Error::new("D3060", format!("The sqrt function cannot be applied to a negative number: {}", js_number(n))));
+                return Err(Error::new(
+                    "D3060",
+                    format!("The sqrt function cannot be applied to a negative number: {}", js_number(n)),
+                ));
             }
             n.sqrt()
         }
@@ -174,7 +177,13 @@ pub(super) fn format_base<'a>(v: Val<'a>, radix: Val<'a>) -> R<'a> {
     let n = round(n, 0);
     let radix = radix.as_num().map(|r| r.trunc()).unwrap_or(10.0);
     if !(2.0..=36.0).contains(&radix) {
-        return Err(Error::new("D3100", format!("The radix of the formatBase function must be between 2 and 36.  It was given {}", js_number(radix))));
+        return Err(Error::new(
+            "D3100",
+            format!(
+                "The radix of the formatBase function must be between 2 and 36.  It was given {}",
+                js_number(radix)
+            ),
+        ));
     }
     Ok(Val::string(to_radix(n, radix as u32)))
 }
@@ -247,7 +256,9 @@ fn rfind(v: &[char], c: char) -> Option<usize> {
 pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) -> R<'a> {
     let Some(value) = v.as_num() else { return Ok(Val::Undef) };
     let picture = picture.as_str().unwrap_or("").to_string();
-    let opt = |k: &str, d: &str| -> String { options.obj_get(k).as_str().map(|s| s.to_string()).unwrap_or_else(|| d.to_string()) };
+    let opt = |k: &str, d: &str| -> String {
+        options.obj_get(k).as_str().map(|s| s.to_string()).unwrap_or_else(|| d.to_string())
+    };
     let first = |s: String, d: char| s.chars().next().unwrap_or(d);
     let p = Props {
         decimal: first(opt("decimal-separator", "."), '.'),
@@ -268,12 +279,16 @@ pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) 
 
     let subs: Vec<Vec<char>> = picture.split(p.pattern).map(|s| s.chars().collect()).collect();
     if subs.len() > 2 {
-        return Err(Error::new("D3080", "The format-number picture string must not contain more than one pattern separator"));
+        return Err(Error::new(
+            "D3080",
+            "The format-number picture string must not contain more than one pattern separator",
+        ));
     }
     let split_parts = |sub: &Vec<char>| -> Parts {
         let pre_end = sub.iter().position(|c| is_active(*c) && *c != p.exponent).unwrap_or(sub.len());
         let prefix: String = sub[..pre_end].iter().collect();
-        let suf_start = sub.iter().rposition(|c| is_active(*c) && *c != p.exponent).map(|i| i + 1).unwrap_or(sub.len());
+        let suf_start =
+            sub.iter().rposition(|c| is_active(*c) && *c != p.exponent).map(|i| i + 1).unwrap_or(sub.len());
         let suf_start = suf_start.max(pre_end);
         let suffix: String = sub[suf_start..].iter().collect();
         let active: Vec<char> = sub[pre_end..suf_start].to_vec();
@@ -281,7 +296,10 @@ pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) 
         let (mantissa, exponent) = match exp_pos {
             Some(e) if e <= suf_start => {
                 let rel = e - pre_end;
-                (active[..rel.min(active.len())].to_vec(), Some(active[(rel + 1).min(active.len())..].to_vec()))
+                (
+                    active[..rel.min(active.len())].to_vec(),
+                    Some(active[(rel + 1).min(active.len())..].to_vec()),
+                )
             }
             _ => (active.clone(), None),
         };
@@ -406,7 +424,8 @@ pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) 
         if min_int == 0 && min_frac == 0 {
             min_frac = 1;
         }
-        let min_exp = parts.exponent.as_ref().map(|e| e.iter().filter(|c| is_digit(**c)).count()).unwrap_or(0);
+        let min_exp =
+            parts.exponent.as_ref().map(|e| e.iter().filter(|c| is_digit(**c)).count()).unwrap_or(0);
         Pic {
             int_groups,
             regular,
@@ -457,9 +476,7 @@ pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) 
     let rounded = round(mantissa, pic.max_frac as i64);
     let make_string = |v: f64, dp: usize| -> Vec<char> {
         let s = format!("{:.*}", dp, v.abs());
-        s.chars()
-            .map(|c| if c.is_ascii_digit() { family[(c as u8 - b'0') as usize] } else { c })
-            .collect()
+        s.chars().map(|c| if c.is_ascii_digit() { family[(c as u8 - b'0') as usize] } else { c }).collect()
     };
     let mut sv = make_string(rounded, pic.max_frac);
     match find(&sv, '.') {
@@ -485,7 +502,7 @@ pub(super) fn format_number<'a>(v: Val<'a>, picture: Val<'a>, options: Val<'a>) 
     }
     let mut dpos = find(&sv, p.decimal).unwrap_or(sv.len());
     if pic.regular > 0 {
-        let groups = if dpos >= 1 { (dpos - 1) / pic.regular } else { 0 };
+        let groups = dpos.saturating_sub(1).checked_div(pic.regular).unwrap_or(0);
         for g in 1..=groups {
             let at = dpos - g * pic.regular;
             sv.insert(at, p.grouping);

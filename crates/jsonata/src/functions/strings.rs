@@ -127,7 +127,8 @@ pub(crate) fn regex_matches(re: &JsRegex, s: &str, limit: Option<usize>) -> Resu
         } else {
             let n = re.find_at(s, end)?;
             if n.as_ref().is_some_and(|n| n.start == n.end) {
-                return Err(Error::new("D1004", "Regular expression matches zero length string").tok(re.source.clone()));
+                return Err(Error::new("D1004", "Regular expression matches zero length string")
+                    .tok(re.source.clone()));
             }
             n
         };
@@ -137,11 +138,21 @@ pub(crate) fn regex_matches(re: &JsRegex, s: &str, limit: Option<usize>) -> Resu
 
 /// Matches from a regex literal or from a custom matcher function (one returning upstream's
 /// match objects with `match`, `start`, `end`, `groups` and `next`).
-fn matcher_matches<'a>(ev: &mut Ev<'a, '_>, m: &Val<'a>, s: &str, limit: Option<usize>) -> Result<Vec<Found>, Error> {
+fn matcher_matches<'a>(
+    ev: &mut Ev<'a, '_>,
+    m: &Val<'a>,
+    s: &str,
+    limit: Option<usize>,
+) -> Result<Vec<Found>, Error> {
     if let Some(re) = regex_of(m) {
         return regex_matches(&re, s, limit);
     }
-    let bad = || Error::new("T1010", "The matcher function argument passed to function does not return the correct object structure");
+    let bad = || {
+        Error::new(
+            "T1010",
+            "The matcher function argument passed to function does not return the correct object structure",
+        )
+    };
     let byte_at = |ci: f64| -> usize {
         let ci = ci.max(0.0) as usize;
         s.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(s.len())
@@ -152,8 +163,11 @@ fn matcher_matches<'a>(ev: &mut Ev<'a, '_>, m: &Val<'a>, s: &str, limit: Option<
         if limit.is_some_and(|l| out.len() >= l) {
             break;
         }
-        let (mv, st, en, gr) = (r.obj_get("match"), r.obj_get("start"), r.obj_get("end"), r.obj_get("groups"));
-        let (Some(_), Some(st), Some(en)) = (mv.as_str(), st.as_num(), en.as_num()) else { return Err(bad()) };
+        let (mv, st, en, gr) =
+            (r.obj_get("match"), r.obj_get("start"), r.obj_get("end"), r.obj_get("groups"));
+        let (Some(_), Some(st), Some(en)) = (mv.as_str(), st.as_num(), en.as_num()) else {
+            return Err(bad());
+        };
         if !gr.is_array() {
             return Err(bad());
         }
@@ -193,7 +207,12 @@ pub(super) fn match_<'a>(ev: &mut Ev<'a, '_>, s: Val<'a>, re: Val<'a>, limit: Va
             m.insert("index".into(), Val::Num(char_index(s, f.start)));
             m.insert(
                 "groups".into(),
-                Val::arr(f.groups.iter().map(|g| g.map(|(a, b)| Val::str(&s[a..b])).unwrap_or(Val::str(""))).collect()),
+                Val::arr(
+                    f.groups
+                        .iter()
+                        .map(|g| g.map(|(a, b)| Val::str(&s[a..b])).unwrap_or(Val::str("")))
+                        .collect(),
+                ),
             );
             Val::obj(m)
         })
@@ -238,8 +257,10 @@ fn expand_replacement(rep: &str, s: &str, f: &Found) -> String {
                 i += 1;
             }
             _ => {
-                let max_digits = if groups.is_empty() { 1 } else { (groups.len() as f64).log10().floor() as usize + 1 };
-                let digits: String = chars[i..].iter().take(max_digits).take_while(|c| c.is_ascii_digit()).collect();
+                let max_digits =
+                    if groups.is_empty() { 1 } else { (groups.len() as f64).log10().floor() as usize + 1 };
+                let digits: String =
+                    chars[i..].iter().take(max_digits).take_while(|c| c.is_ascii_digit()).collect();
                 let mut idx: Option<usize> = digits.parse().ok();
                 let mut used = digits.len();
                 if max_digits > 1 && idx.is_some_and(|x| x > groups.len()) {
@@ -443,7 +464,10 @@ pub(super) fn encoding<'a>(b: Builtin, s: Val<'a>) -> R<'a> {
         Builtin::Base64Decode => {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(s.trim().as_bytes())
-                .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim().trim_end_matches('=').as_bytes()))
+                .or_else(|_| {
+                    base64::engine::general_purpose::STANDARD_NO_PAD
+                        .decode(s.trim().trim_end_matches('=').as_bytes())
+                })
                 .map_err(|_| Error::new("D3137", "Invalid base64 string"))?;
             match String::from_utf8(bytes) {
                 Ok(t) => t,

@@ -861,7 +861,7 @@ fn deep_clone<'a>(v: &Val<'a>) -> Val<'a> {
         Val::Obj(_) | Val::JObj(_) => {
             let mut m = ObjMap::with_capacity(v.obj_len());
             for (k, x) in v.obj_entries() {
-                m.entries.push((k, deep_clone(&x)));
+                m.insert(k, deep_clone(&x));
             }
             Val::obj(m)
         }

@@ -563,7 +563,7 @@ impl<'a> Ev<'a, '_> {
         for (key, pi) in keys {
             let v = self.eval(&g.pairs[pi].1, &item, env)?;
             if !v.is_undef() {
-                out.entries.push((key, v));
+                out.insert(key, v);
             }
         }
         Ok(Val::obj(out))

@@ -102,9 +102,18 @@ impl<'a> ObjMap<'a> {
     pub(crate) fn get(&self, k: &str) -> Option<&Val<'a>> {
         self.entries.iter().find(|(n, _)| &**n == k).map(|(_, v)| v)
     }
+    /// Inserts or replaces, keeping JavaScript's property order: integer-like keys first in
+    /// ascending order, then the others in insertion order (what jsonata-js, and so AWS, emit).
     pub(crate) fn insert(&mut self, k: Str, v: Val<'a>) {
         if let Some(slot) = self.entries.iter_mut().find(|(n, _)| *n == k) {
             slot.1 = v;
+        } else if let Some(ix) = index_key(&k) {
+            let at = self
+                .entries
+                .iter()
+                .position(|(n, _)| index_key(n).is_none_or(|other| other > ix))
+                .unwrap_or(self.entries.len());
+            self.entries.insert(at, (k, v));
         } else {
             self.entries.push((k, v));
         }
@@ -115,6 +124,28 @@ impl<'a> ObjMap<'a> {
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
+}
+
+/// The array index a property name denotes in JavaScript (`"0"`, `"17"`), if any.
+pub(crate) fn index_key(k: &str) -> Option<u32> {
+    let b = k.as_bytes();
+    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) || (b[0] == b'0' && b.len() > 1) {
+        return None;
+    }
+    k.parse::<u64>().ok().filter(|n| *n < u32::MAX as u64).map(|n| n as u32)
+}
+
+/// A borrowed JSON object's entries in JavaScript property order.
+fn js_ordered(m: &serde_json::Map<String, Value>) -> Option<Vec<(&String, &Value)>> {
+    if !m.keys().any(|k| index_key(k).is_some()) {
+        return None;
+    }
+    let mut idx: Vec<(u32, (&String, &Value))> =
+        m.iter().filter_map(|(k, v)| index_key(k).map(|i| (i, (k, v)))).collect();
+    idx.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<(&String, &Value)> = idx.into_iter().map(|(_, e)| e).collect();
+    out.extend(m.iter().filter(|(k, _)| index_key(k).is_none()));
+    Some(out)
 }
 
 impl<'a> Val<'a> {
@@ -140,7 +171,7 @@ impl<'a> Val<'a> {
             Value::Object(o) => {
                 let mut m = ObjMap::with_capacity(o.len());
                 for (k, v) in o {
-                    m.entries.push((k.into(), Val::from_owned_json(v)));
+                    m.insert(k.into(), Val::from_owned_json(v));
                 }
                 Val::Obj(Rc::new(m))
             }
@@ -251,14 +282,20 @@ impl<'a> Val<'a> {
     pub(crate) fn obj_entries(&self) -> Vec<(Str, Val<'a>)> {
         match self {
             Val::Obj(m) => m.entries.clone(),
-            Val::JObj(m) => m.iter().map(|(k, v)| (Str::from(k.as_str()), Val::from_json(v))).collect(),
+            Val::JObj(m) => match js_ordered(m) {
+                Some(o) => o.into_iter().map(|(k, v)| (Str::from(k.as_str()), Val::from_json(v))).collect(),
+                None => m.iter().map(|(k, v)| (Str::from(k.as_str()), Val::from_json(v))).collect(),
+            },
             _ => Vec::new(),
         }
     }
     pub(crate) fn obj_keys(&self) -> Vec<Str> {
         match self {
             Val::Obj(m) => m.entries.iter().map(|(k, _)| k.clone()).collect(),
-            Val::JObj(m) => m.keys().map(|k| Str::from(k.as_str())).collect(),
+            Val::JObj(m) => match js_ordered(m) {
+                Some(o) => o.into_iter().map(|(k, _)| Str::from(k.as_str())).collect(),
+                None => m.keys().map(|k| Str::from(k.as_str())).collect(),
+            },
             _ => Vec::new(),
         }
     }
@@ -318,8 +355,8 @@ impl<'a> Val<'a> {
             Val::Num(n) => Some(num_to_json(*n)?),
             Val::Str(s) => Some(Value::String(s.to_string())),
             Val::JStr(s) => Some(Value::String((*s).to_string())),
-            Val::JArr(a) => Some(Value::Array(a.to_vec())),
-            Val::JObj(o) => Some(Value::Object((*o).clone())),
+            Val::JArr(a) => Some(js_ordered_json(&Value::Array(a.to_vec()))),
+            Val::JObj(o) => Some(js_ordered_json(&Value::Object((*o).clone()))),
             Val::Arr(a, _) => {
                 let mut out = Vec::with_capacity(a.len());
                 for v in a.iter() {
@@ -349,6 +386,31 @@ impl<'a> Val<'a> {
                 Some(Value::Array(out))
             }
         })
+    }
+}
+
+/// Reorders every object inside a borrowed JSON value into JavaScript property order (a
+/// no-op, apart from the copy, when no integer-like keys occur).
+fn js_ordered_json(v: &Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(js_ordered_json).collect()),
+        Value::Object(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            match js_ordered(m) {
+                Some(o) => {
+                    for (k, x) in o {
+                        out.insert(k.clone(), js_ordered_json(x));
+                    }
+                }
+                None => {
+                    for (k, x) in m {
+                        out.insert(k.clone(), js_ordered_json(x));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
     }
 }
 

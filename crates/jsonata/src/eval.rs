@@ -143,7 +143,13 @@ impl<'a, 'e> Ev<'a, 'e> {
             )
             .at(node.pos));
         }
-        let r = stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || self.eval_node(node, input, env));
+        // Checking the remaining stack every few levels is enough: the red zone covers the
+        // frames in between (debug builds included).
+        let r = if self.depth % 8 == 0 {
+            stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.eval_node(node, input, env))
+        } else {
+            self.eval_node(node, input, env)
+        };
         self.depth -= 1;
         r
     }
@@ -768,7 +774,7 @@ pub(crate) fn append<'a>(a: Val<'a>, b: Val<'a>) -> Val<'a> {
 /// Field lookup with upstream's flattening over arrays.
 pub(crate) fn lookup_field<'a>(input: &Val<'a>, key: &str) -> Val<'a> {
     match input {
-        Val::JObj(m) => m.get(key).map(Val::from_json).unwrap_or(Val::Undef),
+        Val::JObj(m) => crate::value::jget(m, key).map(Val::from_json).unwrap_or(Val::Undef),
         Val::Obj(m) => m.get(key).cloned().unwrap_or(Val::Undef),
         Val::Arr(..) | Val::JArr(_) => {
             let mut out = Vec::new();

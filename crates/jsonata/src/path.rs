@@ -117,7 +117,7 @@ impl<'a> Ev<'a, '_> {
         for s in rest {
             let Kind::Name(n) = &s.kind else { return Ok(None) };
             cur = match &cur {
-                Val::JObj(m) => m.get(&**n).map(Val::from_json).unwrap_or(Val::Undef),
+                Val::JObj(m) => crate::value::jget(m, n).map(Val::from_json).unwrap_or(Val::Undef),
                 Val::Obj(m) => m.get(n).cloned().unwrap_or(Val::Undef),
                 Val::Arr(..) | Val::JArr(_) | Val::Tuples(_) => return Ok(None),
                 _ => Val::Undef,

@@ -126,6 +126,15 @@ impl<'a> ObjMap<'a> {
     }
 }
 
+/// Property lookup in a borrowed object: small objects are scanned (cheaper than hashing).
+pub(crate) fn jget<'v>(m: &'v serde_json::Map<String, Value>, k: &str) -> Option<&'v Value> {
+    if m.len() <= 8 {
+        m.iter().find(|(n, _)| n.as_str() == k).map(|(_, v)| v)
+    } else {
+        m.get(k)
+    }
+}
+
 /// The array index a property name denotes in JavaScript (`"0"`, `"17"`), if any.
 pub(crate) fn index_key(k: &str) -> Option<u32> {
     let b = k.as_bytes();
@@ -268,7 +277,7 @@ impl<'a> Val<'a> {
     pub(crate) fn obj_get(&self, k: &str) -> Val<'a> {
         match self {
             Val::Obj(m) => m.get(k).cloned().unwrap_or(Val::Undef),
-            Val::JObj(m) => m.get(k).map(Val::from_json).unwrap_or(Val::Undef),
+            Val::JObj(m) => jget(m, k).map(Val::from_json).unwrap_or(Val::Undef),
             _ => Val::Undef,
         }
     }

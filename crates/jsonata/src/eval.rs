@@ -579,7 +579,7 @@ impl<'a, 'e> Ev<'a, 'e> {
         match &**rc {
             Func::Lambda { def, env: cenv, input: cinput } => {
                 let args = match &def.signature {
-                    Some(sig) => sig.validate(args, input)?,
+                    Some(sig) => sig.validate(args, input).map_err(|e| e.with_fn("", 0))?,
                     None => args,
                 };
                 let mark = self.frames.len();

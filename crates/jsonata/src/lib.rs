@@ -102,8 +102,9 @@ impl Error {
 
     /// Names the function an error arose in (filling `{name}` in signature messages).
     pub(crate) fn with_fn(mut self, name: &str, pos: usize) -> Error {
-        if self.message.contains("{name}") && !name.is_empty() {
-            self.message = self.message.replace("{name}", name);
+        if self.message.contains("{name}") {
+            let shown = if name.is_empty() { "(anonymous)" } else { name };
+            self.message = self.message.replace("{name}", shown);
         }
         if self.token.is_none() && !name.is_empty() {
             self.token = Some(name.to_string());

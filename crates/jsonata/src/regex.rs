@@ -66,10 +66,14 @@ fn translate(p: &str) -> String {
         let c = chars[i];
         if c == '\\' && i + 1 < chars.len() {
             let n = chars[i + 1];
+            // JavaScript's \\d and \\w are ASCII-only (without the `u` flag).
             match n {
                 'd' if !in_class => out.push_str("[0-9]"),
                 'd' => out.push_str("0-9"),
                 'D' if !in_class => out.push_str("[^0-9]"),
+                'w' if !in_class => out.push_str("[A-Za-z0-9_]"),
+                'w' => out.push_str("A-Za-z0-9_"),
+                'W' if !in_class => out.push_str("[^A-Za-z0-9_]"),
                 '/' => out.push('/'),
                 _ => {
                     out.push(c);

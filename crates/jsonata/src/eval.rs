@@ -751,6 +751,10 @@ fn strict_eq(a: &Val<'_>, b: &Val<'_>) -> bool {
 /// Upstream `fn.append` flattening for array constructors: arrays are spliced in.
 pub(crate) fn push_flat<'a>(out: &mut Vec<Val<'a>>, v: Val<'a>) {
     match v {
+        Val::Arr(a, _) if out.is_empty() => match Rc::try_unwrap(a) {
+            Ok(owned) => *out = owned,
+            Err(shared) => out.extend(shared.iter().cloned()),
+        },
         Val::Arr(a, _) => out.extend(a.iter().cloned()),
         Val::JArr(a) => out.extend(a.iter().map(Val::from_json)),
         Val::Tuples(t) => out.extend(t.iter().map(|x| x.at.clone())),

@@ -66,7 +66,7 @@ fn translate(p: &str) -> String {
         let c = chars[i];
         if c == '\\' && i + 1 < chars.len() {
             let n = chars[i + 1];
-            // JavaScript's \\d and \\w are ASCII-only (without the `u` flag).
+            // JavaScript's \d and \w are ASCII-only (without the `u` flag).
             match n {
                 'd' if !in_class => out.push_str("[0-9]"),
                 'd' => out.push_str("0-9"),

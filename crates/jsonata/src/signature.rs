@@ -269,15 +269,12 @@ impl Signature {
                         if let Some(sub) = &p.subtype {
                             if single != 'a' && matched != *sub {
                                 ok = false;
-                            } else if single == 'a' {
-                                let items = arg.items();
-                                if let Some(first) = items.first() {
-                                    let t = symbol(first);
-                                    if !sub.starts_with(t) {
-                                        ok = false;
-                                    } else {
-                                        ok = items.iter().all(|v| symbol(v) == t);
-                                    }
+                            } else if single == 'a' && arg.arr_len() > 0 {
+                                let t = symbol(&arg.arr_get(0));
+                                if !sub.starts_with(t) {
+                                    ok = false;
+                                } else {
+                                    arg.each_item(|v| ok &= symbol(v) == t);
                                 }
                             }
                         }

@@ -266,6 +266,15 @@ impl<'a> Val<'a> {
             other => vec![other.clone()],
         }
     }
+    /// Visits array members without copying the array.
+    pub(crate) fn each_item(&self, mut f: impl FnMut(&Val<'a>)) {
+        match self {
+            Val::Arr(a, _) => a.iter().for_each(f),
+            Val::JArr(a) => a.iter().for_each(|v| f(&Val::from_json(v))),
+            _ => {}
+        }
+    }
+
     /// Array members when this is an array (not wrapping scalars).
     pub(crate) fn items(&self) -> Vec<Val<'a>> {
         match self {

@@ -11,7 +11,11 @@ pub(super) fn aggregate<'a>(b: Builtin, arr: Val<'a>) -> R<'a> {
     if arr.is_undef() {
         return Ok(if b == Builtin::Count { Val::Num(0.0) } else { Val::Undef });
     }
-    let nums: Vec<f64> = arr.members().iter().filter_map(|v| v.as_num()).collect();
+    let mut nums: Vec<f64> = Vec::with_capacity(arr.arr_len());
+    arr.each_item(|v| nums.extend(v.as_num()));
+    if !arr.is_array() {
+        nums.extend(arr.as_num());
+    }
     Ok(match b {
         Builtin::Count => Val::Num(arr.arr_len() as f64),
         Builtin::Sum => Val::Num(nums.iter().sum()),

@@ -161,4 +161,23 @@ fn main() {
         trans as f64 / best
     );
     println!("  (JSONata evaluation time only; the jsonata-js reference replay does ~36,000 transitions/s)");
+
+    // How long the default limits take to stop hostile expressions.
+    let vars = Map::new();
+    let states = Value::Null;
+    for src in [
+        "($f := function(){$f()}; $f())",
+        "($f := function($n){$n + $f($n - 1)}; $f(1))",
+        "($f := function($n){$n = 0 ? 0 : $f($n-1) + $f($n-1)}; $f(60))",
+        "[1..10000000] ~> $count()",
+    ] {
+        let e = Expression::parse(src).expect("parse");
+        let t0 = Instant::now();
+        let r = e.evaluate_with(None, &Vars { vars: &vars, states: &states }, &BenchEnv, &Options::default());
+        let outcome = match r {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => e.code,
+        };
+        println!("  hostile {src:?}: {outcome} after {:.2} s", t0.elapsed().as_secs_f64());
+    }
 }

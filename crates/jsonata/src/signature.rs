@@ -206,8 +206,22 @@ impl Signature {
                     if p.quant == Quant::Plus || !p.class.contains(symbol(a)) {
                         return false;
                     }
-                    if p.ty == 'a' && (p.subtype.is_some() || !a.is_array()) {
-                        return false;
+                    if p.ty == 'a' {
+                        if !a.is_array() {
+                            return false;
+                        }
+                        if let Some(sub) = &p.subtype {
+                            let mut ok = true;
+                            let mut first: Option<char> = None;
+                            a.each_item(|v| {
+                                let t = symbol(v);
+                                ok &= sub.starts_with(t) && first.is_none_or(|f| f == t);
+                                first = Some(t);
+                            });
+                            if !ok {
+                                return false;
+                            }
+                        }
                     }
                 }
                 None => {

@@ -17,6 +17,17 @@
 //! `U1001`, message "Evaluation step budget of N exceeded"). Deep recursion never overflows
 //! the Rust stack: the evaluator grows its stack on the heap (`stacker`) when it runs low.
 //!
+//! Use: parse once with [`Expression::parse`], then evaluate many times. Variables come from
+//! [`Bindings`] or, without copying, from any [`Variables`] source via
+//! [`Expression::evaluate_with`]; the input document is borrowed, not converted. Results
+//! are `serde_json::Value`s: integral numbers within ±2^53 come out as JSON integers, objects
+//! keep JavaScript's property order (integer-like keys first, then insertion order), and a
+//! non-finite number is error D1001.
+//!
+//! Determinism: nothing here reads a clock, a random source or mutable global state; the only
+//! statics are the immutable parsed signatures of the built-in functions, and `stacker` keeps
+//! a per-thread cache of the stack bounds (no effect on results).
+//!
 //! Codes this engine adds where upstream has none: S0303 (invalid regular expression),
 //! D1012 (regular expression backtracking limit), and D3210–D3213 for the AWS functions
 //! (see `functions::aws`).

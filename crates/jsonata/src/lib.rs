@@ -1,4 +1,4 @@
-//! A JSONata engine (https://docs.jsonata.org) written for Statecraft: complete against the
+//! A JSONata engine (<https://docs.jsonata.org>) written for Statecraft: complete against the
 //! public JSONata test suite, deterministic (the clock, randomness and UUIDs come from the
 //! caller's [`Env`]), and bounded (evaluation depth and a step budget, so a hostile expression
 //! cannot hang or crash a worker).

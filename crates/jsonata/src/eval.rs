@@ -611,6 +611,16 @@ impl<'a, 'e> Ev<'a, 'e> {
                 let Some(text) = s.as_str() else { return Ok(Val::Undef) };
                 functions::regex_match_object(re, text, 0)
             }
+            Func::MatchNext { re, text, at } => {
+                if *at >= text.len() {
+                    return Ok(Val::Undef);
+                }
+                let next = functions::regex_match_object(re, text, *at)?;
+                if next.obj_get("match").as_str() == Some("") {
+                    return Err(Error::new("D1004", "Regular expression matches zero length string"));
+                }
+                Ok(next)
+            }
             Func::Transform { def, env: tenv } => {
                 let arg = args.into_iter().next().unwrap_or(Val::Undef);
                 if !(arg.is_undef() || arg.is_object() || arg.is_array()) {
@@ -647,7 +657,7 @@ impl<'a, 'e> Ev<'a, 'e> {
                 Func::Builtin(b) => b.arity(),
                 Func::Partial { arity, .. } => *arity,
                 Func::Regex(_) | Func::Transform { .. } | Func::Chain(..) => 1,
-                Func::Thunk { .. } => 0,
+                Func::Thunk { .. } | Func::MatchNext { .. } => 0,
             },
             _ => 0,
         }

@@ -73,6 +73,12 @@ pub(crate) enum Func<'a> {
         arity: usize,
     },
     Regex(Arc<JsRegex>),
+    /// The `next` function of a regex match object: the following match from `at`.
+    MatchNext {
+        re: Arc<JsRegex>,
+        text: Str,
+        at: usize,
+    },
     Transform {
         def: Arc<TransformDef>,
         env: FrameId,
@@ -275,14 +281,6 @@ impl<'a> Val<'a> {
         }
     }
 
-    /// Array members when this is an array (not wrapping scalars).
-    pub(crate) fn items(&self) -> Vec<Val<'a>> {
-        match self {
-            Val::Arr(a, _) => a.as_ref().clone(),
-            Val::JArr(a) => a.iter().map(Val::from_json).collect(),
-            _ => Vec::new(),
-        }
-    }
     pub(crate) fn obj_get(&self, k: &str) -> Val<'a> {
         match self {
             Val::Obj(m) => m.get(k).cloned().unwrap_or(Val::Undef),
@@ -363,8 +361,8 @@ impl<'a> Val<'a> {
         }
     }
 
-    /// Converts to JSON for output. Functions become `""` like upstream's `$string`; undefined
-    /// members are dropped from arrays and objects.
+    /// Converts to JSON for output as `JSON.stringify` would: functions are left out of
+    /// objects, `null` in arrays, and undefined at the top; undefined members are dropped.
     pub(crate) fn to_json(&self) -> Result<Option<Value>, crate::Error> {
         Ok(match self {
             Val::Undef => None,
@@ -378,8 +376,14 @@ impl<'a> Val<'a> {
             Val::Arr(a, _) => {
                 let mut out = Vec::with_capacity(a.len());
                 for v in a.iter() {
-                    if let Some(j) = v.to_json()? {
-                        out.push(j);
+                    match v {
+                        // JSON.stringify writes functions inside arrays as null
+                        Val::Func(_) => out.push(Value::Null),
+                        _ => {
+                            if let Some(j) = v.to_json()? {
+                                out.push(j);
+                            }
+                        }
                     }
                 }
                 Some(Value::Array(out))
@@ -393,7 +397,8 @@ impl<'a> Val<'a> {
                 }
                 Some(Value::Object(out))
             }
-            Val::Func(_) => Some(Value::String(String::new())),
+            // and leaves them out of objects (and a function result is no JSON value at all)
+            Val::Func(_) => None,
             Val::Tuples(t) => {
                 let mut out = Vec::with_capacity(t.len());
                 for tu in t.iter() {

@@ -10,9 +10,10 @@ mod strings;
 use crate::eval::Ev;
 use crate::regex::JsRegex;
 use crate::signature::Signature;
-use crate::value::{js_number, round15, FrameId, ObjMap, Val};
+use crate::value::{js_number, round15, FrameId, Func, ObjMap, Val};
 use crate::{Error, Options};
-use std::sync::OnceLock;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 macro_rules! builtins {
     ($($v:ident = $name:literal, $sig:literal, $arity:literal;)*) => {
@@ -499,8 +500,8 @@ pub(crate) fn describe(v: &Val<'_>) -> String {
     }
 }
 
-/// A regex match as upstream's match object (`match`, `start`, `end`, `groups`).
-pub(crate) fn regex_match_object<'a>(re: &JsRegex, s: &str, at: usize) -> Result<Val<'a>, Error> {
+/// A regex match as upstream's match object (`match`, `start`, `end`, `groups`, `next`).
+pub(crate) fn regex_match_object<'a>(re: &Arc<JsRegex>, s: &str, at: usize) -> Result<Val<'a>, Error> {
     let Some(f) = re.find_at(s, at)? else { return Ok(Val::Undef) };
     let cidx = |b: usize| s[..b].chars().count() as f64;
     let mut m = ObjMap::new();
@@ -513,5 +514,7 @@ pub(crate) fn regex_match_object<'a>(re: &JsRegex, s: &str, at: usize) -> Result
             f.groups.iter().map(|g| g.map(|(a, b)| Val::str(&s[a..b])).unwrap_or(Val::str(""))).collect(),
         ),
     );
+    let next = Func::MatchNext { re: re.clone(), text: s.into(), at: f.end };
+    m.insert("next".into(), Val::Func(Rc::new(next)));
     Ok(Val::obj(m))
 }

@@ -145,7 +145,7 @@ impl<'a, 'e> Ev<'a, 'e> {
         }
         // Checking the remaining stack every few levels is enough: the red zone covers the
         // frames in between (debug builds included).
-        let r = if self.depth % 8 == 0 {
+        let r = if self.depth & 7 == 0 {
             stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.eval_node(node, input, env))
         } else {
             self.eval_node(node, input, env)

@@ -467,7 +467,6 @@ impl<'a, 'e> Ev<'a, 'e> {
             }
         }
         let proc = self.eval(proc_node, input, env)?;
-        let name = proc_name(proc_node);
         if proc.is_undef() {
             if let Kind::Path { steps, .. } = &proc_node.kind {
                 if let Some(Node { kind: Kind::Name(n), .. }) = steps.first() {
@@ -492,7 +491,7 @@ impl<'a, 'e> Ev<'a, 'e> {
         if tail && proc.is_func() {
             return Ok(Val::Func(Rc::new(Func::Thunk { f: proc, args })));
         }
-        self.apply(&proc, args, input, env).map_err(|e| e.with_fn(&name, node.pos))
+        self.apply(&proc, args, input, env).map_err(|e| e.with_fn(&proc_name(proc_node), node.pos))
     }
 
     fn eval_partial(

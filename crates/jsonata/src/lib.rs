@@ -161,7 +161,7 @@ impl Variables for Bindings {
 
 impl Variables for serde_json::Map<String, Value> {
     fn get(&self, name: &str) -> Option<&Value> {
-        serde_json::Map::get(self, name)
+        value::jget(self, name)
     }
 }
 

@@ -462,6 +462,9 @@ pub(crate) fn js_number(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return (x as i64).to_string();
+    }
     let sign = if x < 0.0 { "-" } else { "" };
     let e = format!("{:e}", x.abs());
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));

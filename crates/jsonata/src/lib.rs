@@ -182,6 +182,15 @@ impl Default for Options {
     }
 }
 
+/// The result of an evaluation, classified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evaluated {
+    Value(Value),
+    Undefined,
+    /// A function (a lambda or a built-in), which has no JSON form.
+    Function,
+}
+
 /// A parsed JSONata expression, reusable across evaluations (and threads: it is `Send + Sync`).
 #[derive(Debug, Clone)]
 pub struct Expression {
@@ -205,6 +214,18 @@ impl Expression {
         self.evaluate_with(input, bindings, env, options)
     }
 
+    /// Like [`Expression::evaluate_with`], but tells a function result (which JSON cannot
+    /// hold, and [`Expression::evaluate_with`] reports as undefined) apart from undefined.
+    pub fn evaluate_classified(
+        &self,
+        input: Option<&Value>,
+        variables: &dyn Variables,
+        env: &dyn Env,
+        options: &Options,
+    ) -> Result<Evaluated, Error> {
+        self.run(input, variables, env, options, true)
+    }
+
     /// Like [`Expression::evaluate`], reading variables from any [`Variables`] source (no copy
     /// of the caller's variables is made).
     pub fn evaluate_with(
@@ -214,6 +235,20 @@ impl Expression {
         env: &dyn Env,
         options: &Options,
     ) -> Result<Option<Value>, Error> {
+        match self.run(input, variables, env, options, false)? {
+            Evaluated::Value(v) => Ok(Some(v)),
+            Evaluated::Undefined | Evaluated::Function => Ok(None),
+        }
+    }
+
+    fn run(
+        &self,
+        input: Option<&Value>,
+        variables: &dyn Variables,
+        env: &dyn Env,
+        options: &Options,
+        classify: bool,
+    ) -> Result<Evaluated, Error> {
         use value::{Val, OUTER, SEQ};
         let mut ev = eval::Ev::new(env, options, variables);
         let root = ev.new_frame(None);
@@ -226,7 +261,13 @@ impl Expression {
         };
         ev.root_input = input.clone();
         let result = ev.eval(&self.root, &input, root)?;
-        result.to_json()
+        if classify && matches!(result, Val::Func(_)) {
+            return Ok(Evaluated::Function);
+        }
+        Ok(match result.to_json()? {
+            Some(v) => Evaluated::Value(v),
+            None => Evaluated::Undefined,
+        })
     }
 }
 

@@ -248,7 +248,7 @@ pub(crate) fn child_done(m: &mut Machine<'_>, parent: ParentLink, outcome: Resul
                 failure
             };
             abort_children(m, fid);
-            fail(m, fid, failure);
+            fail(m, fid, failure, true);
         }
     }
 }
@@ -286,7 +286,9 @@ fn complete(m: &mut Machine<'_>, fid: u32) {
 /// The Parallel or Map state itself fails (a child failed, or its preparation did). A retry
 /// restarts it silently; otherwise `...StateFailed` is recorded before Catch. `States.Runtime`
 /// failures end the execution without state-level events, as on AWS.
-pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
+/// `from_child`: the failure came from a child (its own `EvaluationFailed`, if any, is
+/// already recorded).
+pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure, from_child: bool) {
     let Some(frame) = m.frame(fid) else { return };
     let state = m.def.state(frame.state_ref());
     let distributed = matches!(&frame.blocked, Blocked::Children(f) if matches!(f.kind, FanoutKind::Map { distributed: true, .. }));
@@ -299,7 +301,7 @@ pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
     if failure.is(StatesError::Runtime) {
         return m.fail_frame(fid, failure);
     }
-    if failure.is(StatesError::QueryEvaluationError) {
+    if !from_child && failure.is(StatesError::QueryEvaluationError) {
         m.emit(
             fid,
             EventKind::EvaluationFailed { info: failure.info(), location: None, state: state.name.clone() },

@@ -35,7 +35,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
     };
     let branch_input = match branch_input {
         Ok(v) => v,
-        Err(f) => return fanout::fail(m, fid, f),
+        Err(f) => return fanout::fail(m, fid, f, false),
     };
     m.emit(fid, EventKind::ParallelStarted);
     let n = parallel.branches.len() as u32;

@@ -45,7 +45,8 @@ pub(super) fn range<'a>(ev: &mut Ev<'a, '_>, start: Val<'a>, end: Val<'a>, step:
         return Err(Error::new("D3212", "The $range function can produce at most 1000 items"));
     }
     ev.charge(count as u64)?;
-    Ok(Val::arr((0..count).map(|i| Val::Num((a + i * s) as f64)).collect()))
+    // A sequence, like every JSONata range: one item comes out as the item itself.
+    Ok(Val::seq((0..count).map(|i| Val::Num((a + i * s) as f64)).collect()))
 }
 
 fn hex(bytes: &[u8]) -> String {

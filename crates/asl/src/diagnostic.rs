@@ -1,4 +1,12 @@
-//! Validation diagnostics in the shape of AWS's `ValidateStateMachineDefinition`.
+//! Validation diagnostics in the shape of AWS's `ValidateStateMachineDefinition`: a severity,
+//! one of AWS's codes, a message in AWS's words where they are known, and a location (a JSON
+//! pointer into the definition, or Jackson's source location for a JSON syntax error).
+//!
+//! AWS's conventions, which the parser follows: a missing, unknown or conflicting field is
+//! reported at the object that holds it (`These fields are required: [Resource]` at
+//! `/States/A`); a bad value at the field itself (`String does not match RFC3339 timestamp` at
+//! `/States/W/Timestamp`); a bad `.$` binding in a payload template at the object that holds
+//! the binding.
 
 use serde::Serialize;
 use std::fmt;
@@ -10,7 +18,9 @@ pub enum Severity {
     Warning,
 }
 
-/// Diagnostic codes. `as_str()` gives AWS's code.
+/// Diagnostic codes, as AWS lists them for `ValidateStateMachineDefinition`. `as_str()` gives
+/// AWS's code. AWS has no code of its own for an unreachable state: it reports one as
+/// `MISSING_TRANSITION_TARGET` (`State "X" is not reachable.`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Code {
@@ -22,7 +32,7 @@ pub enum Code {
     DuplicateStateName,
     InvalidStateName,
     MissingTransitionTarget,
-    UnreachableState,
+    TooDeeplyNested,
     NoDollar,
     NoPath,
     PassResultIsStatic,
@@ -39,7 +49,7 @@ impl Code {
             Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
             Code::InvalidStateName => "INVALID_STATE_NAME",
             Code::MissingTransitionTarget => "MISSING_TRANSITION_TARGET",
-            Code::UnreachableState => "UNREACHABLE_STATE",
+            Code::TooDeeplyNested => "TOO_DEEPLY_NESTED",
             Code::NoDollar => "NO_DOLLAR",
             Code::NoPath => "NO_PATH",
             Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
@@ -79,6 +89,11 @@ impl Diagnostic {
             message: message.into(),
             location: Some(location.into()),
         }
+    }
+
+    /// A diagnostic that AWS reports without a location.
+    pub fn unlocated(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: code.severity(), code, message: message.into(), location: None }
     }
 
     /// AWS's `InvalidDefinition` message for CreateStateMachine:

@@ -1,5 +1,6 @@
 //! Typed field readers shared by every state type: strings, integers in range, paths,
-//! payload templates, JSONata templates, `...Path`/JSONata alternatives, Retry and Catch.
+//! payload templates, JSONata templates, the `X`/`XPath`/JSONata alternatives of numeric and
+//! string fields, and transition targets.
 
 use super::{ptr, Parser};
 use crate::diagnostic::Code;
@@ -9,65 +10,78 @@ use serde_json::{Map, Value};
 use statecraft_expr::{Call, Path, Template};
 use std::collections::HashMap;
 
-impl Parser {
+/// The pointer of the object that holds the field at `pointer`.
+pub(crate) fn parent(pointer: &str) -> &str {
+    match pointer.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &pointer[..i],
+        None => pointer,
+    }
+}
+
+/// A JSONata string: `{% expression %}`.
+pub(crate) fn is_jsonata(v: &Value) -> bool {
+    v.as_str().and_then(expression_source).is_some()
+}
+
+impl Parser<'_> {
     pub(crate) fn opt_string(&mut self, obj: &Map<String, Value>, base: &str, key: &str) -> Option<String> {
         match obj.get(key)? {
             Value::String(s) => Some(s.clone()),
             _ => {
-                self.schema(ptr(base, key), format!("The field '{key}' must be a string"));
+                self.schema(ptr(base, key), format!("The value for the field '{key}' must be a STRING"));
                 None
             }
         }
     }
 
-    /// An integer in `[min, max]`.
-    pub(crate) fn positive_int(
-        &mut self,
-        v: &Value,
-        location: &str,
-        key: &str,
-        min: u64,
-        max: u64,
-    ) -> Option<u64> {
-        let n = v.as_u64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
+    /// A boolean field.
+    pub(crate) fn opt_bool(&mut self, obj: &Map<String, Value>, base: &str, key: &str) -> Option<bool> {
+        match obj.get(key)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.schema(ptr(base, key), format!("The value for the field '{key}' must be a BOOLEAN"));
+                None
+            }
+        }
+    }
+
+    /// An integer in `[min, max]` (`1.0` counts as an integer).
+    pub(crate) fn int_in(&mut self, v: &Value, location: &str, key: &str, min: u64, max: u64) -> Option<u64> {
+        let n = v
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| v.as_u64().map(i128::from))
+            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e30).map(|f| f as i128));
         match n {
-            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) if (i128::from(min)..=i128::from(max)).contains(&n) => Some(n as u64),
             Some(_) => {
                 self.schema(
                     location,
-                    format!("The value of the field '{key}' must be between {min} and {max}"),
+                    format!("The value for the field '{key}' must be an INTEGER between {min} and {max}"),
                 );
                 None
             }
             None => {
-                self.schema(location, format!("The value of the field '{key}' must be an integer"));
+                self.schema(location, format!("The value for the field '{key}' must be an INTEGER"));
                 None
             }
         }
     }
 
-    /// A JSONPath-valued field (`InputPath`, `TimeoutSecondsPath`, ...).
+    /// A JSONPath-valued field (`InputPath`, `TimeoutSecondsPath`, `Variable`, ...).
     pub(crate) fn path(&mut self, v: &Value, location: &str, key: &str) -> Option<Path> {
-        let Some(s) = v.as_str() else {
-            self.schema(
-                location,
-                format!("The value for the field '{key}' must be a STRING that contains a JSONPath"),
-            );
-            return None;
-        };
-        match Path::parse(s) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                self.schema(
-                    location,
-                    format!("The value for the field '{key}' must be a valid JSONPath: {e}"),
-                );
+        let parsed = v.as_str().map(Path::parse);
+        match parsed {
+            Some(Ok(p)) => Some(p),
+            _ => {
+                self.schema(location, format!("The value for the field '{key}' must be a valid JSONPath"));
                 None
             }
         }
     }
 
-    /// A reference path (`ResultPath`, Choice `Variable`): a definite path.
+    /// A reference path (`ResultPath`, `...Path` of numbers): a path that selects one node.
     pub(crate) fn reference_path(&mut self, v: &Value, location: &str, key: &str) -> Option<Path> {
         let p = self.path(v, location, key)?;
         if !p.is_definite() {
@@ -89,17 +103,18 @@ impl Parser {
         }
     }
 
-    /// `ResultPath`: absent, `null` or a reference path.
+    /// `ResultPath`: absent, `null` or a reference path into the state's input (`$...`).
     pub(crate) fn result_path_field(&mut self, obj: &Map<String, Value>, base: &str) -> PathField {
+        let location = ptr(base, "ResultPath");
         match obj.get("ResultPath") {
             None => PathField::Default,
             Some(Value::Null) => PathField::Null,
-            Some(v) => match self.reference_path(v, &ptr(base, "ResultPath"), "ResultPath") {
+            Some(v) => match self.reference_path(v, &location, "ResultPath") {
                 Some(p) if matches!(p.root(), statecraft_expr::Root::Input) => PathField::Path(p),
                 Some(_) => {
                     self.schema(
-                        ptr(base, "ResultPath"),
-                        "The value for the field 'ResultPath' must start with '$'",
+                        location,
+                        "The value for the field 'ResultPath' must be a valid ReferencePath",
                     );
                     PathField::Default
                 }
@@ -109,6 +124,7 @@ impl Parser {
     }
 
     /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`).
+    /// A bad `.$` binding is reported, as AWS does, at the object that holds it.
     pub(crate) fn template(
         &mut self,
         v: &Value,
@@ -120,11 +136,15 @@ impl Parser {
             self.schema(location, format!("The value for the field '{key}' must be an OBJECT"));
             return None;
         }
+        self.no_dollar(v, location);
         match Template::compile(v) {
             Ok(t) => Some(t),
             Err(errors) => {
                 for e in errors {
-                    self.schema(format!("{location}{}", e.pointer), e.message);
+                    let field = format!("{location}{}", e.pointer);
+                    let holder =
+                        if e.pointer.is_empty() { location.to_string() } else { parent(&field).to_string() };
+                    self.schema(holder, e.message);
                 }
                 None
             }
@@ -147,6 +167,20 @@ impl Parser {
         }
     }
 
+    /// A JSONata expression field: only a `{% %}` string is accepted (`Items`, `Condition`).
+    pub(crate) fn jsonata_expression(
+        &mut self,
+        v: &Value,
+        location: &str,
+        key: &str,
+    ) -> Option<JsonataTemplate> {
+        if !is_jsonata(v) {
+            self.schema(location, format!("The value for the field '{key}' must be a JSONata expression"));
+            return None;
+        }
+        self.jsonata(v, location)
+    }
+
     /// A payload in the state's query language.
     pub(crate) fn payload(
         &mut self,
@@ -167,38 +201,33 @@ impl Parser {
         }
     }
 
-    /// A numeric field that may instead be given as `KEYPath` (JSONPath) or as a JSONata
-    /// string (`{% %}`), e.g. `TimeoutSeconds`/`TimeoutSecondsPath`.
-    #[allow(clippy::too_many_arguments)]
+    /// An integer field that may instead be given as `KEYPath` (JSONPath states) or as a
+    /// JSONata string (JSONata states), e.g. `TimeoutSeconds`/`TimeoutSecondsPath`. The query
+    /// language tables have already refused `KEYPath` in a JSONata state.
     pub(crate) fn dynamic_int(
         &mut self,
         obj: &Map<String, Value>,
         base: &str,
         key: &str,
         ql: QueryLanguage,
-        min: u64,
-        max: u64,
+        range: (u64, u64),
     ) -> Option<Dynamic<u64>> {
         let path_key = format!("{key}Path");
-        match (obj.get(key), obj.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.schema(base, format!("Only one of '{key}' and '{path_key}' may be set"));
-                None
+        if !self.exclusive(obj, base, key, &path_key) {
+            return None;
+        }
+        if let Some(v) = obj.get(key) {
+            let location = ptr(base, key);
+            if ql == QueryLanguage::Jsonata && is_jsonata(v) {
+                return self.jsonata(v, &location).map(Dynamic::Jsonata);
             }
-            (Some(v), None) => {
-                let location = ptr(base, key);
-                if let Some(s) = v.as_str() {
-                    if ql == QueryLanguage::Jsonata && expression_source(s).is_some() {
-                        return self.jsonata(v, &location).map(Dynamic::Jsonata);
-                    }
-                }
-                self.positive_int(v, &location, key, min, max).map(Dynamic::Literal)
+            return self.int_in(v, &location, key, range.0, range.1).map(Dynamic::Literal);
+        }
+        match obj.get(&path_key) {
+            Some(v) if ql == QueryLanguage::JsonPath => {
+                self.reference_path(v, &ptr(base, &path_key), &path_key).map(Dynamic::Path)
             }
-            (None, Some(v)) => {
-                let location = ptr(base, &path_key);
-                self.path(v, &location, &path_key).map(Dynamic::Path)
-            }
-            (None, None) => None,
+            _ => None,
         }
     }
 
@@ -211,36 +240,35 @@ impl Parser {
         ql: QueryLanguage,
     ) -> Option<Dynamic<f64>> {
         let path_key = format!("{key}Path");
-        match (obj.get(key), obj.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.schema(base, format!("Only one of '{key}' and '{path_key}' may be set"));
-                None
+        if !self.exclusive(obj, base, key, &path_key) {
+            return None;
+        }
+        if let Some(v) = obj.get(key) {
+            let location = ptr(base, key);
+            if ql == QueryLanguage::Jsonata && is_jsonata(v) {
+                return self.jsonata(v, &location).map(Dynamic::Jsonata);
             }
-            (Some(v), None) => {
-                let location = ptr(base, key);
-                if let Some(s) = v.as_str() {
-                    if ql == QueryLanguage::Jsonata && expression_source(s).is_some() {
-                        return self.jsonata(v, &location).map(Dynamic::Jsonata);
-                    }
+            return match v.as_f64() {
+                Some(f) if (0.0..=100.0).contains(&f) => Some(Dynamic::Literal(f)),
+                _ => {
+                    self.schema(
+                        location,
+                        format!("The value for the field '{key}' must be a NUMBER between 0 and 100"),
+                    );
+                    None
                 }
-                match v.as_f64() {
-                    Some(f) if (0.0..=100.0).contains(&f) => Some(Dynamic::Literal(f)),
-                    _ => {
-                        self.schema(
-                            location,
-                            format!("The value of the field '{key}' must be a number between 0 and 100"),
-                        );
-                        None
-                    }
-                }
+            };
+        }
+        match obj.get(&path_key) {
+            Some(v) if ql == QueryLanguage::JsonPath => {
+                self.reference_path(v, &ptr(base, &path_key), &path_key).map(Dynamic::Path)
             }
-            (None, Some(v)) => self.path(v, &ptr(base, &path_key), &path_key).map(Dynamic::Path),
-            (None, None) => None,
+            _ => None,
         }
     }
 
-    /// A string field that may instead be a path or intrinsic call (`ErrorPath`) or a JSONata
-    /// string (Fail's `Error`/`Cause`).
+    /// A string field that may instead be a path or intrinsic call (`ErrorPath`, JSONPath
+    /// states) or a JSONata string (JSONata states): Fail's `Error` and `Cause`.
     pub(crate) fn dynamic_string(
         &mut self,
         obj: &Map<String, Value>,
@@ -249,223 +277,45 @@ impl Parser {
         ql: QueryLanguage,
     ) -> Option<Dynamic<String>> {
         let path_key = format!("{key}Path");
-        match (obj.get(key), obj.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.schema(base, format!("Only one of '{key}' and '{path_key}' may be set"));
-                None
-            }
-            (Some(v), None) => {
-                let location = ptr(base, key);
-                match v.as_str() {
-                    Some(s) if ql == QueryLanguage::Jsonata && expression_source(s).is_some() => {
-                        self.jsonata(v, &location).map(Dynamic::Jsonata)
-                    }
-                    Some(s) => Some(Dynamic::Literal(s.to_string())),
-                    None => {
-                        self.schema(location, format!("The field '{key}' must be a string"));
-                        None
-                    }
-                }
-            }
-            (None, Some(v)) => {
-                let location = ptr(base, &path_key);
-                let Some(s) = v.as_str() else {
-                    self.schema(location, format!("The field '{path_key}' must be a string"));
-                    return None;
-                };
-                if Call::looks_like_call(s) {
-                    match Call::parse(s) {
-                        Ok(c) => Some(Dynamic::Intrinsic(c)),
-                        Err(e) => {
-                            self.schema(location, format!("The value for the field '{path_key}' must be a valid JSONPath or a valid intrinsic function call: {e}"));
-                            None
-                        }
-                    }
-                } else {
-                    self.path(v, &location, &path_key).map(Dynamic::Path)
-                }
-            }
-            (None, None) => None,
+        if !self.exclusive(obj, base, key, &path_key) {
+            return None;
         }
-    }
-
-    fn error_equals(&mut self, obj: &Map<String, Value>, base: &str) -> Vec<ErrorMatcher> {
-        let location = ptr(base, "ErrorEquals");
-        let Some(v) = obj.get("ErrorEquals") else {
-            self.schema(base, "These fields are required: [ErrorEquals]");
-            return Vec::new();
+        if let Some(v) = obj.get(key) {
+            let location = ptr(base, key);
+            return match v.as_str() {
+                Some(_) if ql == QueryLanguage::Jsonata && is_jsonata(v) => {
+                    self.jsonata(v, &location).map(Dynamic::Jsonata)
+                }
+                Some(s) => {
+                    if ql == QueryLanguage::JsonPath {
+                        self.no_path(s, &location, key);
+                    }
+                    Some(Dynamic::Literal(s.to_string()))
+                }
+                None => {
+                    self.schema(location, format!("The value for the field '{key}' must be a STRING"));
+                    None
+                }
+            };
+        }
+        let v = obj.get(&path_key).filter(|_| ql == QueryLanguage::JsonPath)?;
+        let location = ptr(base, &path_key);
+        let parsed = match v.as_str() {
+            Some(s) if Call::looks_like_call(s) => Call::parse(s).ok().map(Dynamic::Intrinsic),
+            Some(s) => Path::parse(s).ok().map(Dynamic::Path),
+            None => None,
         };
-        let Some(arr) = v.as_array() else {
-            self.schema(location, "The field 'ErrorEquals' must be an array of strings");
-            return Vec::new();
-        };
-        if arr.is_empty() {
-            self.schema(location.clone(), "The field 'ErrorEquals' must contain at least one error name");
+        if parsed.is_none() {
+            self.schema(
+                location,
+                format!("The value for the field '{path_key}' must be a valid JSONPath or a valid intrinsic function call"),
+            );
         }
-        let mut out = Vec::new();
-        for (i, e) in arr.iter().enumerate() {
-            match e.as_str() {
-                Some(s) => out.push(ErrorMatcher(s.to_string())),
-                None => self.schema(format!("{location}/{i}"), "Error names must be strings"),
-            }
-        }
-        if out.len() > 1 && out.iter().any(|m| m.0 == "States.ALL") {
-            self.schema(location, "States.ALL must appear alone in ErrorEquals");
-        }
-        out
+        parsed
     }
 
-    /// `States.ALL` may only appear in the last retrier or catcher.
-    fn check_all_is_last(&mut self, lists: &[Vec<ErrorMatcher>], base: &str, key: &str) {
-        for (i, list) in lists.iter().enumerate() {
-            if i + 1 < lists.len() && list.iter().any(|m| m.0 == "States.ALL") {
-                self.schema(
-                    format!("{base}/{key}/{i}/ErrorEquals"),
-                    "States.ALL must appear in the last rule",
-                );
-            }
-        }
-    }
-
-    pub(crate) fn retriers(&mut self, v: &Value, base: &str) -> Vec<Retrier> {
-        let location = ptr(base, "Retry");
-        let Some(arr) = v.as_array() else {
-            self.schema(location, "The field 'Retry' must be an array");
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, r) in arr.iter().enumerate() {
-            let rp = format!("{location}/{i}");
-            let Some(obj) = r.as_object() else {
-                self.schema(rp, "A retrier must be an object");
-                continue;
-            };
-            for key in obj.keys() {
-                if !matches!(
-                    key.as_str(),
-                    "ErrorEquals"
-                        | "IntervalSeconds"
-                        | "MaxAttempts"
-                        | "BackoffRate"
-                        | "MaxDelaySeconds"
-                        | "JitterStrategy"
-                        | "Comment"
-                ) {
-                    self.schema(
-                        ptr(&rp, key),
-                        format!("The field '{key}' is not supported by Step Functions"),
-                    );
-                }
-            }
-            let error_equals = self.error_equals(obj, &rp);
-            let interval_seconds = match obj.get("IntervalSeconds") {
-                Some(v) => self
-                    .positive_int(v, &ptr(&rp, "IntervalSeconds"), "IntervalSeconds", 1, 99_999_999)
-                    .unwrap_or(1),
-                None => 1,
-            };
-            let max_attempts = match obj.get("MaxAttempts") {
-                Some(v) => {
-                    self.positive_int(v, &ptr(&rp, "MaxAttempts"), "MaxAttempts", 0, 99_999_999).unwrap_or(3)
-                }
-                None => 3,
-            };
-            let backoff_rate = match obj.get("BackoffRate") {
-                Some(v) => match v.as_f64() {
-                    Some(f) if f >= 1.0 => f,
-                    _ => {
-                        self.schema(ptr(&rp, "BackoffRate"), "The value of the field 'BackoffRate' must be a number greater than or equal to 1.0");
-                        2.0
-                    }
-                },
-                None => 2.0,
-            };
-            let max_delay_seconds = match obj.get("MaxDelaySeconds") {
-                Some(v) => {
-                    self.positive_int(v, &ptr(&rp, "MaxDelaySeconds"), "MaxDelaySeconds", 1, 31_622_400)
-                }
-                None => None,
-            };
-            let jitter = match obj.get("JitterStrategy") {
-                None => Jitter::None,
-                Some(v) => match v.as_str() {
-                    Some("FULL") => Jitter::Full,
-                    Some("NONE") => Jitter::None,
-                    _ => {
-                        self.schema(
-                            ptr(&rp, "JitterStrategy"),
-                            "The value of the field 'JitterStrategy' must be one of [FULL, NONE]",
-                        );
-                        Jitter::None
-                    }
-                },
-            };
-            out.push(Retrier {
-                error_equals,
-                interval_seconds,
-                max_attempts,
-                backoff_rate,
-                max_delay_seconds,
-                jitter,
-            });
-        }
-        let lists: Vec<_> = out.iter().map(|r| r.error_equals.clone()).collect();
-        self.check_all_is_last(&lists, base, "Retry");
-        out
-    }
-
-    pub(crate) fn catchers(
-        &mut self,
-        v: &Value,
-        base: &str,
-        ql: QueryLanguage,
-        names: &HashMap<String, u32>,
-    ) -> Vec<Catcher> {
-        let location = ptr(base, "Catch");
-        let Some(arr) = v.as_array() else {
-            self.schema(location, "The field 'Catch' must be an array");
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, c) in arr.iter().enumerate() {
-            let cp = format!("{location}/{i}");
-            let Some(obj) = c.as_object() else {
-                self.schema(cp, "A catcher must be an object");
-                continue;
-            };
-            for key in obj.keys() {
-                let ok = match key.as_str() {
-                    "ErrorEquals" | "Next" | "Comment" | "Assign" => true,
-                    "ResultPath" => ql == QueryLanguage::JsonPath,
-                    "Output" => ql == QueryLanguage::Jsonata,
-                    _ => false,
-                };
-                if !ok {
-                    self.schema(
-                        ptr(&cp, key),
-                        format!("The field '{key}' is not supported by Step Functions"),
-                    );
-                }
-            }
-            let error_equals = self.error_equals(obj, &cp);
-            let next = self.next_target(obj, &cp, names).unwrap_or(0);
-            if !obj.contains_key("Next") {
-                self.schema(&cp, "These fields are required: [Next]");
-            }
-            let result_path = self.result_path_field(obj, &cp);
-            let assign = obj.get("Assign").and_then(|v| self.payload(v, &ptr(&cp, "Assign"), "Assign", ql));
-            let output = match (ql, obj.get("Output")) {
-                (QueryLanguage::Jsonata, Some(v)) => self.jsonata(v, &ptr(&cp, "Output")),
-                _ => None,
-            };
-            out.push(Catcher { error_equals, next, result_path, assign, output });
-        }
-        let lists: Vec<_> = out.iter().map(|c| c.error_equals.clone()).collect();
-        self.check_all_is_last(&lists, base, "Catch");
-        out
-    }
-
-    /// Resolves `Next` (or another target field) to a state index of the block.
+    /// Resolves a transition field (`Next`, `Default`) to a state index of the block, and
+    /// records the transition for the reachability check.
     pub(crate) fn target(
         &mut self,
         obj: &Map<String, Value>,
@@ -477,7 +327,10 @@ impl Parser {
         let location = ptr(base, key);
         match v.as_str() {
             Some(s) => match names.get(s) {
-                Some(i) => Some(*i),
+                Some(i) => {
+                    self.edge(*i);
+                    Some(*i)
+                }
                 None => {
                     self.error(
                         Code::MissingTransitionTarget,
@@ -488,18 +341,20 @@ impl Parser {
                 }
             },
             None => {
-                self.schema(location, format!("The field '{key}' must be a string"));
+                self.schema(location, format!("The value for the field '{key}' must be a STRING"));
                 None
             }
         }
     }
+}
 
-    pub(crate) fn next_target(
-        &mut self,
-        obj: &Map<String, Value>,
-        base: &str,
-        names: &HashMap<String, u32>,
-    ) -> Option<u32> {
-        self.target(obj, base, "Next", names)
+#[cfg(test)]
+mod tests {
+    use super::parent;
+
+    #[test]
+    fn parent_pointer() {
+        assert_eq!(parent("/States/A/Parameters/x.$"), "/States/A/Parameters");
+        assert_eq!(parent("/StartAt"), "/");
     }
 }

@@ -257,10 +257,7 @@ impl Parser<'_> {
             self.schema(field, "The value for the field 'Resource' must be a STRING");
             return;
         };
-        let action = s
-            .strip_prefix("arn:")
-            .and_then(|rest| rest.split_once(":states:::s3:"))
-            .map(|(partition, action)| (partition, action));
+        let action = s.strip_prefix("arn:").and_then(|rest| rest.split_once(":states:::s3:"));
         let ok = matches!(action, Some((partition, action)) if !partition.contains(':') && actions.contains(&action));
         if !ok {
             self.schema(field, crate::resource::not_recognized_message(s));

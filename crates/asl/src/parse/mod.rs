@@ -93,6 +93,10 @@ pub fn parse(text: &str, machine_type: MachineType) -> Parsed {
             return Parsed::failed(Diagnostic::new(Code::InvalidJsonDescription, e.location, e.message));
         }
     };
+    // Good syntax, but not an object: AWS's answer does not depend on what it is.
+    if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+        return Parsed::failed(Diagnostic::unlocated(Code::SchemaValidationFailed, NOT_AN_OBJECT));
+    }
     // The syntax is good; serde_json refuses only what it cannot represent (nesting deeper
     // than 128, numbers beyond f64).
     let value: Value = match serde_json::from_str(&text[..scanned.end]) {

@@ -137,6 +137,7 @@ impl Parser<'_> {
         };
         let Some(obj) = v.as_object() else {
             self.schema(base, "The value for a state must be an OBJECT");
+            self.terminal();
             return s;
         };
         let t = match (obj.get("Type"), obj.get("Type").and_then(Value::as_str).and_then(StateType::parse)) {
@@ -146,10 +147,12 @@ impl Parser<'_> {
                     ptr(base, "Type"),
                     format!("The field 'Type' should have one of these values: {TYPES}"),
                 );
+                self.opaque(obj, names);
                 return s;
             }
             (None, None) => {
                 self.required(base, &["Type"]);
+                self.opaque(obj, names);
                 return s;
             }
         };
@@ -228,6 +231,23 @@ impl Parser<'_> {
         s
     }
 
+    /// A state whose type is unknown: its transitions still count, silently, and it may be
+    /// terminal, so that one error does not make others appear.
+    fn opaque(&mut self, obj: &Map<String, Value>, names: &HashMap<String, u32>) {
+        self.terminal();
+        let mut targets: Vec<&Value> = ["Next", "Default"].iter().filter_map(|k| obj.get(*k)).collect();
+        for list in ["Choices", "Catch"] {
+            if let Some(Value::Array(rules)) = obj.get(list) {
+                targets.extend(rules.iter().filter_map(|r| r.get("Next")));
+            }
+        }
+        for t in targets {
+            if let Some(i) = t.as_str().and_then(|n| names.get(n)) {
+                self.edge(*i);
+            }
+        }
+    }
+
     /// JSONata `Arguments`: an object or a single expression.
     pub(crate) fn arguments(
         &mut self,
@@ -255,7 +275,16 @@ impl Parser<'_> {
         if matches!(t, StateType::Choice | StateType::Succeed | StateType::Fail) {
             return Transition::End;
         }
-        let end = self.opt_bool(obj, base, "End").unwrap_or(false);
+        let end = match obj.get("End") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                // Reported; the state most likely meant to end, so nothing more is said.
+                self.opt_bool(obj, base, "End");
+                self.terminal();
+                return Transition::End;
+            }
+        };
         match (obj.contains_key("Next"), end) {
             (true, true) => {
                 self.schema(base, "The fields 'Next' and 'End' are mutually exclusive");

@@ -732,6 +732,12 @@ fn rows() -> Vec<Row> {
         ),
         express("EXPRESS request-response", task_resource("arn:aws:states:::sqs:sendMessage"), OK),
         row("STANDARD .sync", task_resource("arn:aws:states:::states:startExecution.sync"), OK),
+        express(
+            "EXPRESS Distributed Map",
+            distributed(""),
+            &[(SCHEMA, "/States/A/ItemProcessor/ProcessorConfig/Mode")],
+        ),
+        express("EXPRESS Inline Map", map(r#"{"Mode": "INLINE"}"#, ""), OK),
         // Query languages.
         row(
             "JSONPath state in a JSONata machine",

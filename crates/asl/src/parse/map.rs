@@ -188,6 +188,13 @@ impl Parser<'_> {
         if mode == ProcessorMode::Distributed && !c.contains_key("ExecutionType") {
             self.required(&cp, &["ExecutionType"]);
         }
+        // A Distributed Map starts child workflow executions, which EXPRESS machines cannot.
+        if mode == ProcessorMode::Distributed && self.machine_type == super::MachineType::Express {
+            self.schema(
+                ptr(&cp, "Mode"),
+                "The field 'Mode' with value 'DISTRIBUTED' is not supported inside 'EXPRESS' state machines",
+            );
+        }
         ProcessorConfig { mode, execution_type }
     }
 

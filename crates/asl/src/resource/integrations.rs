@@ -68,8 +68,10 @@ const OPTIMIZED: &[(&str, &str, u8)] = &[
     ("eks", "deleteFargateProfile", RR | SYNC),
     ("eks", "createNodegroup", RR | SYNC),
     ("eks", "deleteNodegroup", RR | SYNC),
-    ("eks", "runJob", RR | SYNC),
-    ("eks", "call", RR),
+    // The patterns table gives EKS .waitForTaskToken; the Kubernetes API calls are the ones that
+    // can hand a token to a pod.
+    ("eks", "runJob", RR | SYNC | CALLBACK),
+    ("eks", "call", RR | CALLBACK),
     ("apigateway", "invoke", RR | CALLBACK),
     ("databrew", "startJobRun", RR | SYNC),
     ("events", "putEvents", RR | CALLBACK),

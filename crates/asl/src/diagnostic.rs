@@ -1,12 +1,12 @@
 //! Validation diagnostics in the shape of AWS's `ValidateStateMachineDefinition`: a severity,
-//! one of AWS's codes, a message in AWS's words where they are known, and a location (a JSON
-//! pointer into the definition, or Jackson's source location for a JSON syntax error).
+//! one of AWS's codes, a message in AWS's words where they are known, and a location.
 //!
-//! AWS's conventions, which the parser follows: a missing, unknown or conflicting field is
-//! reported at the object that holds it (`These fields are required: [Resource]` at
-//! `/States/A`); a bad value at the field itself (`String does not match RFC3339 timestamp` at
-//! `/States/W/Timestamp`); a bad `.$` binding in a payload template at the object that holds
-//! the binding.
+//! AWS's conventions, which the parser follows: a missing or unknown field is reported at the
+//! object that holds it (`These fields are required: [Resource]`, `Field 'Retry' is not
+//! supported` at `/States/A`); a field of the other query language at the state; a bad value
+//! at the field itself (`String does not match RFC3339 timestamp` at `/States/W/Timestamp`,
+//! `Minimum value is 0`); two exclusive fields at the first; a bad `.$` binding in a payload
+//! template at the object that holds the binding.
 
 use serde::Serialize;
 use std::fmt;
@@ -18,9 +18,10 @@ pub enum Severity {
     Warning,
 }
 
-/// Diagnostic codes, as AWS lists them for `ValidateStateMachineDefinition`. `as_str()` gives
-/// AWS's code. AWS has no code of its own for an unreachable state: it reports one as
-/// `MISSING_TRANSITION_TARGET` (`State "X" is not reachable.`).
+/// Diagnostic codes, as AWS lists them for `ValidateStateMachineDefinition`, plus the two it
+/// returns for JSONata expressions. `as_str()` gives AWS's code. AWS has no code of its own for
+/// an unreachable state: it reports one as `MISSING_TRANSITION_TARGET` (`State "X" is not
+/// reachable.`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Code {
@@ -33,6 +34,8 @@ pub enum Code {
     InvalidStateName,
     MissingTransitionTarget,
     TooDeeplyNested,
+    InvalidJsonataExpression,
+    UnsupportedJsonataExpression,
     NoDollar,
     NoPath,
     PassResultIsStatic,
@@ -50,6 +53,8 @@ impl Code {
             Code::InvalidStateName => "INVALID_STATE_NAME",
             Code::MissingTransitionTarget => "MISSING_TRANSITION_TARGET",
             Code::TooDeeplyNested => "TOO_DEEPLY_NESTED",
+            Code::InvalidJsonataExpression => "INVALID_JSONATA_EXPRESSION",
+            Code::UnsupportedJsonataExpression => "UNSUPPORTED_JSONATA_EXPRESSION",
             Code::NoDollar => "NO_DOLLAR",
             Code::NoPath => "NO_PATH",
             Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
@@ -70,8 +75,9 @@ impl Serialize for Code {
     }
 }
 
-/// One problem in a definition: what, and where (a JSON pointer into the definition, e.g.
-/// `/States/Check/Choices/0/Next`).
+/// One problem in a definition: what, and where, written as AWS writes locations: keys joined
+/// by `/`, unescaped, array elements as `Key[i]` (`/States/Check/Choices[0]/Next`). A JSON
+/// syntax error is located in Jackson's form instead, and some diagnostics have no location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,

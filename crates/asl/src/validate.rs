@@ -1,5 +1,5 @@
 //! Graph-level checks: every state of a block (the top level, a Parallel branch, a Map
-//! processor) is reachable from the block's `StartAt`, and every block has a terminal state.
+//! processor) is reachable from the block's `StartAt`, and the machine has a terminal state.
 //! Field-level checks happen while parsing.
 //!
 //! The checks run on the transitions the parser found by name ([`Graph`]), not on the typed
@@ -18,10 +18,21 @@ pub(crate) struct Graph {
 
 #[derive(Debug, Default)]
 pub(crate) struct BlockGraph {
-    pub(crate) pointer: String,
-    /// The `StartAt` state, when it names one.
-    pub(crate) start: Option<u32>,
+    pub(crate) start: Start,
     pub(crate) states: Vec<Node>,
+}
+
+/// A block's `StartAt`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// It names this state.
+    State(u32),
+    /// It names no state of the block: the walk starts from nothing and every state is
+    /// unreachable (AWS reports them all).
+    Dangling,
+    /// Missing or not a string: already reported, nothing more is said.
+    #[default]
+    Unknown,
 }
 
 #[derive(Debug, Default)]
@@ -41,22 +52,22 @@ impl BlockGraph {
 }
 
 pub(crate) fn check_graph(graph: &Graph, diags: &mut Vec<Diagnostic>) {
+    // Only the machine itself must have a terminal state (a loop inside a Map processor or a
+    // Parallel branch is accepted), and when it has none AWS reports that alone: it does not
+    // walk the graph for unreachable states.
+    if let Some(top) = graph.blocks.first() {
+        if !top.states.is_empty() && !top.states.iter().any(|s| s.terminal) {
+            diags.push(Diagnostic::unlocated(Code::MissingEndState, "Workflow has no terminal state"));
+            return;
+        }
+    }
     for block in &graph.blocks {
-        if block.states.is_empty() {
-            continue;
-        }
-        if !block.states.iter().any(|s| s.terminal) {
-            let loc = if block.pointer.is_empty() { "/".to_string() } else { block.pointer.clone() };
-            diags.push(Diagnostic::new(
-                Code::MissingEndState,
-                loc,
-                "No terminal state found: a Succeed state, a Fail state or a state with \"End\": true is required",
-            ));
-        }
-        // Without a valid StartAt everything would look unreachable; that error is reported.
-        let Some(start) = block.start else { continue };
         let mut seen = vec![false; block.states.len()];
-        let mut stack = vec![start];
+        let mut stack = match block.start {
+            Start::State(i) => vec![i],
+            Start::Dangling => Vec::new(),
+            Start::Unknown => continue,
+        };
         while let Some(i) = stack.pop() {
             let Some(slot) = seen.get_mut(i as usize) else { continue };
             if *slot {

@@ -4,7 +4,7 @@
 //! top-level rules have `Next`. JSONata rules are a `Condition`.
 
 use super::fields::is_jsonata;
-use super::{ptr, Parser};
+use super::{idx, ptr, Parser};
 use crate::model::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -35,17 +35,17 @@ impl Parser<'_> {
             return Vec::new();
         };
         let Some(arr) = v.as_array() else {
-            self.schema(location, "The value for the field 'Choices' must be an ARRAY");
+            self.type_error(location, "ARRAY");
             return Vec::new();
         };
         if arr.is_empty() {
-            self.schema(location.clone(), "The field 'Choices' should be non-empty");
+            self.schema(location.clone(), "Array should have at least 1 item");
         }
         let mut out = Vec::new();
         for (i, rule) in arr.iter().enumerate() {
-            let rp = format!("{location}/{i}");
+            let rp = idx(&location, i);
             let Some(robj) = rule.as_object() else {
-                self.schema(rp, "The value for a choice rule must be an OBJECT");
+                self.type_error(rp, "OBJECT");
                 continue;
             };
             self.require(robj, &rp, &["Next"]);
@@ -78,11 +78,9 @@ impl Parser<'_> {
             match key.as_str() {
                 "Variable" | "Comment" => {}
                 "Next" | "Assign" if top => {}
-                "Output" if top => self
-                    .schema(base, "The field 'Output' is only supported when 'QueryLanguage' is 'JSONata'"),
-                "Condition" => self.schema(
+                "Output" | "Condition" if top || key == "Condition" => self.schema(
                     base,
-                    "The field 'Condition' is only supported when 'QueryLanguage' is 'JSONata'",
+                    format!("The QueryLanguage is set to 'JSONPath', but field '{key}' is only supported for the 'JSONata' QueryLanguage"),
                 ),
                 k if is_operator(k) => ops.push(k),
                 k => self.unsupported(base, k),
@@ -115,7 +113,7 @@ impl Parser<'_> {
                 }
                 if op == "Not" {
                     let Some(o) = v.as_object() else {
-                        self.schema(location, "The value for the field 'Not' must be an OBJECT");
+                        self.type_error(location, "OBJECT");
                         return None;
                     };
                     return self.nested(o, &location).map(|c| Condition::Not(Box::new(c)));
@@ -129,10 +127,10 @@ impl Parser<'_> {
                 };
                 let mut rules = Vec::new();
                 for (i, r) in arr.iter().enumerate() {
-                    let p = format!("{location}/{i}");
+                    let p = idx(&location, i);
                     match r.as_object() {
                         Some(o) => rules.extend(self.nested(o, &p)),
-                        None => self.schema(p, "The value for a choice rule must be an OBJECT"),
+                        None => self.type_error(p, "OBJECT"),
                     }
                 }
                 (rules.len() == arr.len()).then(|| {
@@ -172,17 +170,23 @@ impl Parser<'_> {
     }
 
     fn jsonata_condition(&mut self, obj: &Map<String, Value>, base: &str) -> Option<Condition> {
-        self.only(obj, base, &["Condition", "Next", "Comment", "Assign", "Output"]);
+        for key in obj.keys() {
+            match key.as_str() {
+                "Condition" | "Next" | "Comment" | "Assign" | "Output" => {}
+                k if k == "Variable" || k == "And" || k == "Or" || k == "Not" || is_operator(k) => self.schema(
+                    base,
+                    format!("The QueryLanguage is set to 'JSONata', but field '{k}' is only supported for the 'JSONPath' QueryLanguage"),
+                ),
+                k => self.unsupported(base, k),
+            }
+        }
         let Some(v) = obj.get("Condition") else {
             self.required(base, &["Condition"]);
             return None;
         };
         let location = ptr(base, "Condition");
         if !v.is_boolean() && !is_jsonata(v) {
-            self.schema(
-                location,
-                "The value for the field 'Condition' must be a JSONata expression or a BOOLEAN",
-            );
+            self.type_error(location, "BOOLEAN");
             return None;
         }
         self.jsonata(v, &location).map(Condition::Jsonata)

@@ -2,26 +2,38 @@
 //! payload templates, JSONata templates, the `X`/`XPath`/JSONata alternatives of numeric and
 //! string fields, and transition targets.
 
+use super::jsonata::holder;
 use super::{ptr, Parser};
 use crate::diagnostic::Code;
 use crate::model::*;
-use crate::template::{expression_source, JsonataTemplate};
+use crate::template::expression_source;
 use serde_json::{Map, Value};
-use statecraft_expr::{Call, Path, Template};
+use statecraft_expr::{Call, Path, Root, Template};
 use std::collections::HashMap;
-
-/// The pointer of the object that holds the field at `pointer`.
-pub(crate) fn parent(pointer: &str) -> &str {
-    match pointer.rfind('/') {
-        Some(0) => "/",
-        Some(i) => &pointer[..i],
-        None => pointer,
-    }
-}
 
 /// A JSONata string: `{% expression %}`.
 pub(crate) fn is_jsonata(v: &Value) -> bool {
     v.as_str().and_then(expression_source).is_some()
+}
+
+/// Where a reference path may start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Roots {
+    /// The state's input only (`ResultPath`).
+    Input,
+    /// The input or a variable, not the context object (the `...Path` of Map numbers: AWS
+    /// accepts `$$` only in `ItemsPath`).
+    NoContext,
+    /// Any root.
+    Any,
+}
+
+/// An integer value, when `v` is one (`1.0` counts).
+fn integer(v: &Value) -> Option<i128> {
+    v.as_i64()
+        .map(i128::from)
+        .or_else(|| v.as_u64().map(i128::from))
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e30).map(|f| f as i128))
 }
 
 impl Parser<'_> {
@@ -29,7 +41,7 @@ impl Parser<'_> {
         match obj.get(key)? {
             Value::String(s) => Some(s.clone()),
             _ => {
-                self.schema(ptr(base, key), format!("The value for the field '{key}' must be a STRING"));
+                self.type_error(ptr(base, key), "STRING");
                 None
             }
         }
@@ -40,36 +52,53 @@ impl Parser<'_> {
         match obj.get(key)? {
             Value::Bool(b) => Some(*b),
             _ => {
-                self.schema(ptr(base, key), format!("The value for the field '{key}' must be a BOOLEAN"));
+                self.type_error(ptr(base, key), "BOOLEAN");
                 None
             }
         }
     }
 
-    /// An integer in `[min, max]` (`1.0` counts as an integer).
-    pub(crate) fn int_in(&mut self, v: &Value, location: &str, key: &str, min: u64, max: u64) -> Option<u64> {
-        let n = v
-            .as_i64()
-            .map(i128::from)
-            .or_else(|| v.as_u64().map(i128::from))
-            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e30).map(|f| f as i128));
-        match n {
-            Some(n) if (i128::from(min)..=i128::from(max)).contains(&n) => Some(n as u64),
-            Some(_) => {
-                self.schema(
-                    location,
-                    format!("The value for the field '{key}' must be an INTEGER between {min} and {max}"),
-                );
+    /// An integer in `[min, max]`, worded as AWS words it: `Minimum value is 0`, `Maximum
+    /// value is 99999999`, `Expected value of type [INTEGER]`.
+    pub(crate) fn int_in(&mut self, v: &Value, location: &str, min: u64, max: u64) -> Option<u64> {
+        match integer(v) {
+            Some(n) if n < i128::from(min) => {
+                self.schema(location, format!("Minimum value is {min}"));
                 None
             }
+            Some(n) if n > i128::from(max) => {
+                self.schema(location, format!("Maximum value is {max}"));
+                None
+            }
+            Some(n) => Some(n as u64),
             None => {
-                self.schema(location, format!("The value for the field '{key}' must be an INTEGER"));
+                self.type_error(location, "INTEGER");
                 None
             }
         }
     }
 
-    /// A JSONPath-valued field (`InputPath`, `TimeoutSecondsPath`, `Variable`, ...).
+    /// A number in `[min, max]` (`BackoffRate`, `ToleratedFailurePercentage`); AWS writes the
+    /// bounds as decimals (`Minimum value is 1.0`).
+    pub(crate) fn number_in(&mut self, v: &Value, location: &str, min: f64, max: Option<f64>) -> Option<f64> {
+        match v.as_f64() {
+            Some(f) if f < min => {
+                self.schema(location, format!("Minimum value is {min:?}"));
+                None
+            }
+            Some(f) if max.is_some_and(|m| f > m) => {
+                self.schema(location, format!("Maximum value is {:?}", max.unwrap_or_default()));
+                None
+            }
+            Some(f) => Some(f),
+            None => {
+                self.type_error(location, "NUMBER");
+                None
+            }
+        }
+    }
+
+    /// A JSONPath-valued field (`InputPath`, `Variable`, ...).
     pub(crate) fn path(&mut self, v: &Value, location: &str, key: &str) -> Option<Path> {
         let parsed = v.as_str().map(Path::parse);
         match parsed {
@@ -81,14 +110,21 @@ impl Parser<'_> {
         }
     }
 
-    /// A reference path (`ResultPath`, `...Path` of numbers): a path that selects one node.
-    pub(crate) fn reference_path(&mut self, v: &Value, location: &str, key: &str) -> Option<Path> {
-        let p = self.path(v, location, key)?;
-        if !p.is_definite() {
-            self.schema(location, format!("The value for the field '{key}' must be a valid ReferencePath"));
-            return None;
+    /// A reference path: a path that selects one node, from an allowed root.
+    pub(crate) fn reference_path(&mut self, v: &Value, location: &str, roots: Roots) -> Option<Path> {
+        let p = v.as_str().and_then(|s| Path::parse(s).ok()).filter(|p| {
+            p.is_definite()
+                && match (roots, p.root()) {
+                    (Roots::Input, Root::Input) => true,
+                    (Roots::Input, _) => false,
+                    (Roots::NoContext, Root::Context) => false,
+                    _ => true,
+                }
+        });
+        if p.is_none() {
+            self.schema(location, "Value is not a Reference Path");
         }
-        Some(p)
+        p
     }
 
     /// `InputPath`/`OutputPath`/`ItemsPath`: absent, `null` or a path.
@@ -105,19 +141,11 @@ impl Parser<'_> {
 
     /// `ResultPath`: absent, `null` or a reference path into the state's input (`$...`).
     pub(crate) fn result_path_field(&mut self, obj: &Map<String, Value>, base: &str) -> PathField {
-        let location = ptr(base, "ResultPath");
         match obj.get("ResultPath") {
             None => PathField::Default,
             Some(Value::Null) => PathField::Null,
-            Some(v) => match self.reference_path(v, &location, "ResultPath") {
-                Some(p) if matches!(p.root(), statecraft_expr::Root::Input) => PathField::Path(p),
-                Some(_) => {
-                    self.schema(
-                        location,
-                        "The value for the field 'ResultPath' must be a valid ReferencePath",
-                    );
-                    PathField::Default
-                }
+            Some(v) => match self.reference_path(v, &ptr(base, "ResultPath"), Roots::Input) {
+                Some(p) => PathField::Path(p),
                 None => PathField::Default,
             },
         }
@@ -125,15 +153,9 @@ impl Parser<'_> {
 
     /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`).
     /// A bad `.$` binding is reported, as AWS does, at the object that holds it.
-    pub(crate) fn template(
-        &mut self,
-        v: &Value,
-        location: &str,
-        key: &str,
-        must_be_object: bool,
-    ) -> Option<Template> {
+    pub(crate) fn template(&mut self, v: &Value, location: &str, must_be_object: bool) -> Option<Template> {
         if must_be_object && !v.is_object() {
-            self.schema(location, format!("The value for the field '{key}' must be an OBJECT"));
+            self.type_error(location, "OBJECT");
             return None;
         }
         self.no_dollar(v, location);
@@ -141,44 +163,11 @@ impl Parser<'_> {
             Ok(t) => Some(t),
             Err(errors) => {
                 for e in errors {
-                    let field = format!("{location}{}", e.pointer);
-                    let holder =
-                        if e.pointer.is_empty() { location.to_string() } else { parent(&field).to_string() };
-                    self.schema(holder, e.message);
+                    self.schema(holder(v, location, &e.pointer), e.message);
                 }
                 None
             }
         }
-    }
-
-    /// A JSONata template (any JSON value, with `{% %}` strings).
-    pub(crate) fn jsonata(&mut self, v: &Value, location: &str) -> Option<JsonataTemplate> {
-        match JsonataTemplate::compile(v) {
-            Ok(t) => Some(t),
-            Err(errors) => {
-                for e in errors {
-                    self.schema(
-                        format!("{location}{}", e.pointer),
-                        format!("The JSONata expression is not valid: {}", e.message),
-                    );
-                }
-                None
-            }
-        }
-    }
-
-    /// A JSONata expression field: only a `{% %}` string is accepted (`Items`, `Condition`).
-    pub(crate) fn jsonata_expression(
-        &mut self,
-        v: &Value,
-        location: &str,
-        key: &str,
-    ) -> Option<JsonataTemplate> {
-        if !is_jsonata(v) {
-            self.schema(location, format!("The value for the field '{key}' must be a JSONata expression"));
-            return None;
-        }
-        self.jsonata(v, location)
     }
 
     /// A payload in the state's query language.
@@ -190,7 +179,7 @@ impl Parser<'_> {
         ql: QueryLanguage,
     ) -> Option<Payload> {
         match ql {
-            QueryLanguage::JsonPath => self.template(v, location, key, true).map(Payload::JsonPath),
+            QueryLanguage::JsonPath => self.template(v, location, true).map(Payload::JsonPath),
             QueryLanguage::Jsonata => {
                 if key == "Assign" && !v.is_object() {
                     self.schema(location, "The value for the field 'Assign' must be an OBJECT");
@@ -211,6 +200,7 @@ impl Parser<'_> {
         key: &str,
         ql: QueryLanguage,
         range: (u64, u64),
+        roots: Roots,
     ) -> Option<Dynamic<u64>> {
         let path_key = format!("{key}Path");
         if !self.exclusive(obj, base, key, &path_key) {
@@ -221,11 +211,11 @@ impl Parser<'_> {
             if ql == QueryLanguage::Jsonata && is_jsonata(v) {
                 return self.jsonata(v, &location).map(Dynamic::Jsonata);
             }
-            return self.int_in(v, &location, key, range.0, range.1).map(Dynamic::Literal);
+            return self.int_in(v, &location, range.0, range.1).map(Dynamic::Literal);
         }
         match obj.get(&path_key) {
             Some(v) if ql == QueryLanguage::JsonPath => {
-                self.reference_path(v, &ptr(base, &path_key), &path_key).map(Dynamic::Path)
+                self.reference_path(v, &ptr(base, &path_key), roots).map(Dynamic::Path)
             }
             _ => None,
         }
@@ -248,20 +238,11 @@ impl Parser<'_> {
             if ql == QueryLanguage::Jsonata && is_jsonata(v) {
                 return self.jsonata(v, &location).map(Dynamic::Jsonata);
             }
-            return match v.as_f64() {
-                Some(f) if (0.0..=100.0).contains(&f) => Some(Dynamic::Literal(f)),
-                _ => {
-                    self.schema(
-                        location,
-                        format!("The value for the field '{key}' must be a NUMBER between 0 and 100"),
-                    );
-                    None
-                }
-            };
+            return self.number_in(v, &location, 0.0, Some(100.0)).map(Dynamic::Literal);
         }
         match obj.get(&path_key) {
             Some(v) if ql == QueryLanguage::JsonPath => {
-                self.reference_path(v, &ptr(base, &path_key), &path_key).map(Dynamic::Path)
+                self.reference_path(v, &ptr(base, &path_key), Roots::NoContext).map(Dynamic::Path)
             }
             _ => None,
         }
@@ -293,7 +274,7 @@ impl Parser<'_> {
                     Some(Dynamic::Literal(s.to_string()))
                 }
                 None => {
-                    self.schema(location, format!("The value for the field '{key}' must be a STRING"));
+                    self.type_error(location, "STRING");
                     None
                 }
             };
@@ -335,26 +316,15 @@ impl Parser<'_> {
                     self.error(
                         Code::MissingTransitionTarget,
                         location,
-                        format!("Missing '{key}' target: {s}"),
+                        format!("Missing 'Next' target: {s}"),
                     );
                     None
                 }
             },
             None => {
-                self.schema(location, format!("The value for the field '{key}' must be a STRING"));
+                self.type_error(location, "STRING");
                 None
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parent;
-
-    #[test]
-    fn parent_pointer() {
-        assert_eq!(parent("/States/A/Parameters/x.$"), "/States/A/Parameters");
-        assert_eq!(parent("/StartAt"), "/");
     }
 }

@@ -12,7 +12,6 @@
 //! depth can overflow the call stack. It does not build values; serde_json does that once the
 //! syntax is known to be good.
 
-use crate::diagnostic::escape_pointer_token;
 use std::collections::HashSet;
 
 /// A syntax error, worded and located as Jackson does.
@@ -27,7 +26,8 @@ pub(crate) struct SyntaxError {
 /// A key that appears more than once in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DuplicateKey {
-    /// JSON pointer of the object that holds the key (`""` for the root).
+    /// Location of the object that holds the key, written as AWS writes locations
+    /// (`/States/P/Branches[0]/States`; `""` for the root).
     pub(crate) object: String,
     pub(crate) key: String,
 }
@@ -47,8 +47,8 @@ const MAX_CONTENT_SNIPPET: usize = 500;
 /// Jackson cuts an unrecognized token at this length.
 const MAX_ERROR_TOKEN_LENGTH: usize = 256;
 
-/// An open container. `segment` is its pointer token in its parent (`None` for the root):
-/// full pointers are built only for a duplicate key, so deep nesting stays linear.
+/// An open container. `segment` is its part of the location (`/key` or `[i]`; `None` for the
+/// root): full locations are built only for a duplicate key, so deep nesting stays linear.
 enum Frame {
     Object { segment: Option<String>, keys: HashSet<String>, line: usize, column: usize },
     Array { segment: Option<String>, next_index: usize, line: usize, column: usize },
@@ -291,8 +291,7 @@ impl Scanner<'_> {
                     _ => true,
                 };
                 if !fresh {
-                    let object: String =
-                        self.stack.iter().filter_map(Frame::segment).map(|s| format!("/{s}")).collect();
+                    let object: String = self.stack.iter().filter_map(Frame::segment).collect();
                     self.duplicates.push(DuplicateKey { object, key: key.clone() });
                 }
                 match self.next_significant() {
@@ -308,11 +307,11 @@ impl Scanner<'_> {
                 let Some(v) = self.next_significant() else {
                     return Err(self.invalid_eof(" within/between Object entries"));
                 };
-                return self.value(v, Some(escape_pointer_token(&key)));
+                return self.value(v, Some(format!("/{key}")));
             }
             Some(Frame::Array { next_index, .. }) => {
                 *next_index += 1;
-                Some((*next_index - 1).to_string())
+                Some(format!("[{}]", *next_index - 1))
             }
             None => None,
         };
@@ -612,12 +611,14 @@ mod tests {
 
     #[test]
     fn records_duplicate_keys_with_their_object() {
-        let s = scan(r#"{"States": {"A": {"Type": "Pass"}, "A": {}, "B": {"x": 1, "x": 2}}}"#).unwrap();
+        let s = scan(r#"{"States": {"A": {"Type": "Pass"}, "A": {}, "B": {"x": 1, "x": 2}}, "L": [{"a/b": 1, "a/b": 2}]}"#)
+            .unwrap();
         assert_eq!(
             s.duplicates,
             vec![
                 DuplicateKey { object: "/States".into(), key: "A".into() },
                 DuplicateKey { object: "/States/B".into(), key: "x".into() },
+                DuplicateKey { object: "/L[0]".into(), key: "a/b".into() },
             ]
         );
     }

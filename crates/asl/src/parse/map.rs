@@ -1,24 +1,30 @@
 //! The states that run blocks of states: Parallel (`Branches`) and Map (`ItemProcessor` or
-//! the deprecated `Iterator`, its `ProcessorConfig`, and the Distributed-mode fields
-//! `ItemReader`, `ItemBatcher`, `ResultWriter` and `Label`).
+//! the deprecated `Iterator`, its `ProcessorConfig`, the counts and their `...Path` forms,
+//! `ItemReader`, and the Distributed-mode `ItemBatcher`, `ResultWriter` and `Label`).
 
-use super::fields::is_jsonata;
-use super::{ptr, Parser};
+use super::fields::{is_jsonata, Roots};
+use super::{idx, ptr, MachineType, Parser};
 use crate::model::*;
 use serde_json::{Map, Value};
 
 #[allow(non_camel_case_types)]
 type Map_ = crate::model::Map;
 
-/// Fields of a Parallel branch or a Map processor. `QueryLanguage` is tolerated: a nested
-/// state's language comes from the machine and its own field, so it has no effect here.
-const BLOCK_FIELDS: &[&str] = &["StartAt", "States", "Comment", "QueryLanguage"];
-const PROCESSOR_FIELDS: &[&str] = &["StartAt", "States", "Comment", "QueryLanguage", "ProcessorConfig"];
+/// Fields of a Parallel branch. A branch is not a state: AWS refuses a `QueryLanguage` on it.
+const BRANCH_FIELDS: &[&str] = &["StartAt", "States", "Comment"];
+/// Fields of a Map processor; AWS takes a `ProcessorConfig` in the legacy `Iterator` too.
+const PROCESSOR_FIELDS: &[&str] = &["StartAt", "States", "Comment", "ProcessorConfig"];
 
-/// The largest `MaxConcurrency`, `ToleratedFailureCount` and `MaxItems` AWS accepts.
-const MAX_COUNT: u64 = 99_999_999;
+/// No upper bound: AWS accepts any count and caps it when it runs.
+const UNBOUNDED: u64 = u64::MAX;
+/// `ReaderConfig.MaxItems` is at most 100,000,000.
+const MAX_ITEMS: u64 = 100_000_000;
 /// `MaxInputBytesPerBatch` is at most 256 KiB.
 const MAX_BATCH_BYTES: u64 = 262_144;
+
+const INPUT_TYPES: &[&str] = &["MANIFEST", "JSON", "CSV", "JSONL", "PARQUET"];
+const TRANSFORMATIONS: &[&str] = &["NONE", "COMPACT", "FLATTEN"];
+const OUTPUT_TYPES: &[&str] = &["JSON", "JSONL"];
 
 /// Characters AWS forbids in names and labels: whitespace, brackets, wildcards, some
 /// punctuation and control characters.
@@ -29,6 +35,13 @@ pub(crate) fn invalid_name_char(c: char) -> bool {
         || (0x7f..=0x9f).contains(&(c as u32))
 }
 
+/// `arn:PARTITION:states:::s3:ACTION` for one of `actions`.
+fn s3_arn(s: &str, actions: &[&str]) -> bool {
+    s.strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(":states:::s3:"))
+        .is_some_and(|(partition, action)| !partition.contains(':') && actions.contains(&action))
+}
+
 impl Parser<'_> {
     pub(crate) fn parallel(&mut self, obj: &Map<String, Value>, base: &str) -> Kind {
         let location = ptr(base, "Branches");
@@ -36,18 +49,19 @@ impl Parser<'_> {
         match obj.get("Branches") {
             Some(Value::Array(arr)) if !arr.is_empty() => {
                 for (i, b) in arr.iter().enumerate() {
-                    let bp = format!("{location}/{i}");
+                    let bp = idx(&location, i);
                     match b.as_object() {
                         Some(bo) => {
                             self.require(bo, &bp, &["States", "StartAt"]);
-                            self.only(bo, &bp, BLOCK_FIELDS);
+                            self.only(bo, &bp, BRANCH_FIELDS);
                             branches.push(self.block(bo, &bp, None));
                         }
-                        None => self.schema(bp, "The value for a branch must be an OBJECT"),
+                        None => self.type_error(bp, "OBJECT"),
                     }
                 }
             }
-            Some(_) => self.schema(location, "The value for the field 'Branches' must be a non-empty ARRAY"),
+            Some(Value::Array(_)) => self.schema(location, "Array should have at least 1 item"),
+            Some(_) => self.type_error(location, "ARRAY"),
             None => self.required(base, &["Branches"]),
         }
         Kind::Parallel(Parallel { branches })
@@ -77,12 +91,11 @@ impl Parser<'_> {
         let pobj = match proc_value {
             Some(Value::Object(m)) => {
                 self.require(m, &pp, &["States", "StartAt"]);
-                // AWS takes a ProcessorConfig in the legacy Iterator too (recorded cases).
                 self.only(m, &pp, PROCESSOR_FIELDS);
                 m
             }
             Some(_) => {
-                self.schema(&pp, format!("The value for the field '{proc_key}' must be an OBJECT"));
+                self.type_error(&pp, "OBJECT");
                 &empty
             }
             None => &empty,
@@ -93,10 +106,7 @@ impl Parser<'_> {
         if !distributed {
             for k in ["ItemBatcher", "ResultWriter", "Label"] {
                 if obj.contains_key(k) {
-                    self.schema(
-                        base,
-                        format!("The field '{k}' is only supported for a Map state in DISTRIBUTED mode"),
-                    );
+                    self.schema(base, format!("Field '{k}' is only supported in DISTRIBUTED mode"));
                 }
             }
         }
@@ -114,7 +124,7 @@ impl Parser<'_> {
         };
         let items = match (ql, obj.get("Items")) {
             (QueryLanguage::Jsonata, Some(v)) if v.is_array() => self.jsonata(v, &ptr(base, "Items")),
-            (QueryLanguage::Jsonata, Some(v)) => self.jsonata_expression(v, &ptr(base, "Items"), "Items"),
+            (QueryLanguage::Jsonata, Some(v)) => self.jsonata_expression(v, &ptr(base, "Items")),
             _ => None,
         };
         let items_path = if ql == QueryLanguage::JsonPath {
@@ -122,9 +132,10 @@ impl Parser<'_> {
         } else {
             PathField::Default
         };
-        let max_concurrency = self.dynamic_int(obj, base, "MaxConcurrency", ql, (0, MAX_COUNT));
+        let count = (0, UNBOUNDED);
+        let max_concurrency = self.dynamic_int(obj, base, "MaxConcurrency", ql, count, Roots::NoContext);
         let tolerated_failure_count =
-            self.dynamic_int(obj, base, "ToleratedFailureCount", ql, (0, MAX_COUNT));
+            self.dynamic_int(obj, base, "ToleratedFailureCount", ql, count, Roots::NoContext);
         let tolerated_failure_percentage =
             self.dynamic_percentage(obj, base, "ToleratedFailurePercentage", ql);
         let item_reader = obj.get("ItemReader").cloned();
@@ -160,7 +171,7 @@ impl Parser<'_> {
         };
         let cp = ptr(pp, "ProcessorConfig");
         let Some(c) = v.as_object() else {
-            self.schema(cp, "The value for the field 'ProcessorConfig' must be an OBJECT");
+            self.type_error(cp, "OBJECT");
             return ProcessorConfig::default();
         };
         self.only(c, &cp, &["Mode", "ExecutionType"]);
@@ -170,7 +181,7 @@ impl Parser<'_> {
                 Some("INLINE") => ProcessorMode::Inline,
                 Some("DISTRIBUTED") => ProcessorMode::Distributed,
                 _ => {
-                    self.enum_error(v, &ptr(&cp, "Mode"), "Mode", &["INLINE", "DISTRIBUTED"]);
+                    self.enum_error(v, &ptr(&cp, "Mode"), &["INLINE", "DISTRIBUTED"]);
                     ProcessorMode::Inline
                 }
             },
@@ -180,7 +191,7 @@ impl Parser<'_> {
             Some(v) => match v.as_str() {
                 Some(s @ ("STANDARD" | "EXPRESS")) => Some(s.to_string()),
                 _ => {
-                    self.enum_error(v, &ptr(&cp, "ExecutionType"), "ExecutionType", &["STANDARD", "EXPRESS"]);
+                    self.enum_error(v, &ptr(&cp, "ExecutionType"), &["STANDARD", "EXPRESS"]);
                     None
                 }
             },
@@ -189,7 +200,7 @@ impl Parser<'_> {
             self.required(&cp, &["ExecutionType"]);
         }
         // A Distributed Map starts child workflow executions, which EXPRESS machines cannot.
-        if mode == ProcessorMode::Distributed && self.machine_type == super::MachineType::Express {
+        if mode == ProcessorMode::Distributed && self.machine_type == MachineType::Express {
             self.schema(
                 ptr(&cp, "Mode"),
                 "The field 'Mode' with value 'DISTRIBUTED' is not supported inside 'EXPRESS' state machines",
@@ -198,25 +209,24 @@ impl Parser<'_> {
         ProcessorConfig { mode, execution_type }
     }
 
-    /// `The value for 'Mode' must be one of the values: [INLINE, DISTRIBUTED] but was 'X'`.
-    pub(crate) fn enum_error(&mut self, v: &Value, location: &str, key: &str, values: &[&str]) {
-        let was = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+    /// `The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]`, or the type
+    /// error when the value is not a string.
+    pub(crate) fn enum_error(&mut self, v: &Value, location: &str, values: &[&str]) {
+        if !v.is_string() {
+            self.type_error(location, "STRING");
+            return;
+        }
+        let key = location.rsplit('/').next().unwrap_or_default();
         self.schema(
             location,
-            format!(
-                "The value for '{key}' must be one of the values: [{}] but was '{was}'",
-                values.join(", ")
-            ),
+            format!("The field '{key}' should have one of these values: [{}]", values.join(", ")),
         );
     }
 
     /// A Map Run label: at most 40 characters, none of the characters AWS forbids in names.
     fn label(&mut self, v: &Value, location: &str) -> Option<String> {
         let Some(s) = v.as_str() else {
-            self.schema(location, "The value for the field 'Label' must be a STRING");
+            self.type_error(location, "STRING");
             return None;
         };
         let mut ok = true;
@@ -231,78 +241,95 @@ impl Parser<'_> {
         ok.then(|| s.to_string())
     }
 
-    /// `Parameters` (JSONPath) or `Arguments` (JSONata) of an `ItemReader` or `ResultWriter`.
-    fn config_payload(&mut self, m: &Map<String, Value>, location: &str, ql: QueryLanguage) {
+    /// The payload of an `ItemReader` or `ResultWriter`: `Parameters` in JSONPath, `Arguments`
+    /// in JSONata; the other one is refused at its own location. Returns whether it is there.
+    fn config_payload(&mut self, m: &Map<String, Value>, location: &str, ql: QueryLanguage) -> bool {
+        let (own, other) = match ql {
+            QueryLanguage::JsonPath => ("Parameters", "Arguments"),
+            QueryLanguage::Jsonata => ("Arguments", "Parameters"),
+        };
+        if m.contains_key(other) {
+            let (set, only) = match ql {
+                QueryLanguage::JsonPath => ("JSONPath", "JSONata"),
+                QueryLanguage::Jsonata => ("JSONata", "JSONPath"),
+            };
+            self.schema(
+                ptr(location, other),
+                format!("The QueryLanguage is set to '{set}', but field '{other}' is only supported for the '{only}' QueryLanguage"),
+            );
+        }
+        let Some(v) = m.get(own) else { return false };
+        let field = ptr(location, own);
         match ql {
             QueryLanguage::JsonPath => {
-                if let Some(v) = m.get("Parameters") {
-                    self.template(v, &ptr(location, "Parameters"), "Parameters", true);
-                }
-                if m.contains_key("Arguments") {
-                    self.schema(
-                        location,
-                        "The field 'Arguments' is only supported when 'QueryLanguage' is 'JSONata'",
-                    );
-                }
+                self.template(v, &field, true);
             }
             QueryLanguage::Jsonata => {
-                if let Some(v) = m.get("Arguments") {
-                    self.arguments(v, &ptr(location, "Arguments"));
-                }
-                if m.contains_key("Parameters") {
-                    self.schema(location, "The field 'Parameters' is not supported when 'QueryLanguage' is 'JSONata'; use 'Arguments'");
-                }
+                self.arguments(v, &field);
             }
         }
-    }
-
-    /// An S3 resource of a Distributed Map: `arn:PARTITION:states:::s3:ACTION`.
-    fn s3_resource(&mut self, m: &Map<String, Value>, location: &str, actions: &[&str]) {
-        let Some(v) = m.get("Resource") else { return };
-        let field = ptr(location, "Resource");
-        let Some(s) = v.as_str() else {
-            self.schema(field, "The value for the field 'Resource' must be a STRING");
-            return;
-        };
-        let action = s.strip_prefix("arn:").and_then(|rest| rest.split_once(":states:::s3:"));
-        let ok = matches!(action, Some((partition, action)) if !partition.contains(':') && actions.contains(&action));
-        if !ok {
-            self.schema(field, crate::resource::not_recognized_message(s));
-        }
+        true
     }
 
     fn item_reader(&mut self, v: &Value, location: &str, ql: QueryLanguage) {
         let Some(m) = v.as_object() else {
-            self.schema(location, "The value for the field 'ItemReader' must be an OBJECT");
+            self.type_error(location, "OBJECT");
             return;
         };
         self.only(m, location, &["Resource", "Parameters", "Arguments", "ReaderConfig"]);
         self.require(m, location, &["Resource"]);
-        self.s3_resource(m, location, &["getObject", "listObjectsV2"]);
+        if let Some(r) = m.get("Resource") {
+            if !r.as_str().is_some_and(|s| s3_arn(s, &["getObject", "listObjectsV2"])) {
+                self.schema(
+                    ptr(location, "Resource"),
+                    "The field 'Resource' does not match any of the allowed values. Examples: [arn:<partition>:states:::s3:getObject, arn:<partition>:states:::s3:listObjectsV2]",
+                );
+            }
+        }
         self.config_payload(m, location, ql);
         if let Some(c) = m.get("ReaderConfig") {
             let cp = ptr(location, "ReaderConfig");
-            match c.as_object() {
-                Some(c) => {
-                    self.dynamic_int(c, &cp, "MaxItems", ql, (0, MAX_COUNT));
+            let Some(c) = c.as_object() else {
+                self.type_error(cp, "OBJECT");
+                return;
+            };
+            if let Some(t) = c.get("InputType") {
+                if !t.as_str().is_some_and(|t| INPUT_TYPES.contains(&t)) {
+                    self.enum_error(t, &ptr(&cp, "InputType"), INPUT_TYPES);
                 }
-                None => self.schema(cp, "The value for the field 'ReaderConfig' must be an OBJECT"),
             }
+            self.dynamic_int(c, &cp, "MaxItems", ql, (0, MAX_ITEMS), Roots::NoContext);
         }
     }
 
     fn item_batcher(&mut self, v: &Value, location: &str, ql: QueryLanguage) {
         let Some(m) = v.as_object() else {
-            self.schema(location, "The value for the field 'ItemBatcher' must be an OBJECT");
+            self.type_error(location, "OBJECT");
             return;
         };
-        let mut allowed = vec!["MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"];
-        if ql == QueryLanguage::JsonPath {
-            allowed.extend(["MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"]);
+        self.only(
+            m,
+            location,
+            &[
+                "MaxItemsPerBatch",
+                "MaxInputBytesPerBatch",
+                "BatchInput",
+                "MaxItemsPerBatchPath",
+                "MaxInputBytesPerBatchPath",
+            ],
+        );
+        if ql == QueryLanguage::Jsonata {
+            for k in ["MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"] {
+                if m.contains_key(k) {
+                    self.schema(
+                        location,
+                        format!("The QueryLanguage is set to 'JSONata', but field '{k}' is only supported for the 'JSONPath' QueryLanguage"),
+                    );
+                }
+            }
         }
-        self.only(m, location, &allowed);
-        self.dynamic_int(m, location, "MaxItemsPerBatch", ql, (1, MAX_COUNT));
-        self.dynamic_int(m, location, "MaxInputBytesPerBatch", ql, (1, MAX_BATCH_BYTES));
+        self.dynamic_int(m, location, "MaxItemsPerBatch", ql, (0, UNBOUNDED), Roots::NoContext);
+        self.dynamic_int(m, location, "MaxInputBytesPerBatch", ql, (0, MAX_BATCH_BYTES), Roots::NoContext);
         if let Some(b) = m.get("BatchInput") {
             let bp = ptr(location, "BatchInput");
             if ql == QueryLanguage::Jsonata && is_jsonata(b) {
@@ -313,23 +340,51 @@ impl Parser<'_> {
         }
     }
 
+    /// `ResultWriter`: a `WriterConfig` alone, a `Resource` with its payload, or all three.
     fn result_writer(&mut self, v: &Value, location: &str, ql: QueryLanguage) {
         let Some(m) = v.as_object() else {
-            self.schema(location, "The value for the field 'ResultWriter' must be an OBJECT");
+            self.type_error(location, "OBJECT");
             return;
         };
         self.only(m, location, &["Resource", "Parameters", "Arguments", "WriterConfig"]);
-        if !m.contains_key("Resource") && !m.contains_key("WriterConfig") {
-            self.required(location, &["Resource"]);
+        let has_resource = m.contains_key("Resource");
+        let has_payload = self.config_payload(m, location, ql);
+        let has_config = m.contains_key("WriterConfig");
+        if (!has_config && !has_resource) || has_resource != has_payload {
+            let payload = if ql == QueryLanguage::Jsonata { "Arguments" } else { "Parameters" };
+            self.schema(
+                location,
+                format!("The field 'ResultWriter' must specify WriterConfig alone, Resource with {payload}, or all three fields"),
+            );
         }
-        self.s3_resource(m, location, &["putObject"]);
-        self.config_payload(m, location, ql);
-        if let Some(c) = m.get("WriterConfig") {
-            if !c.is_object() {
+        if let Some(r) = m.get("Resource") {
+            if !r.as_str().is_some_and(|s| s3_arn(s, &["putObject"])) {
                 self.schema(
-                    ptr(location, "WriterConfig"),
-                    "The value for the field 'WriterConfig' must be an OBJECT",
+                    ptr(location, "Resource"),
+                    "The field 'Resource' does not match any of the allowed values. Examples: [arn:<partition>:states:::s3:putObject]",
                 );
+            }
+        }
+        if let Some(c) = m.get("WriterConfig") {
+            let cp = ptr(location, "WriterConfig");
+            let Some(c) = c.as_object() else {
+                self.type_error(cp, "OBJECT");
+                return;
+            };
+            self.only(c, &cp, &["Transformation", "OutputType"]);
+            match (
+                c.get("Transformation").and_then(Value::as_str),
+                c.get("OutputType").and_then(Value::as_str),
+            ) {
+                (Some(t), Some(o)) => {
+                    if !TRANSFORMATIONS.contains(&t) {
+                        self.enum_error(&c["Transformation"], &ptr(&cp, "Transformation"), TRANSFORMATIONS);
+                    }
+                    if !OUTPUT_TYPES.contains(&o) {
+                        self.enum_error(&c["OutputType"], &ptr(&cp, "OutputType"), OUTPUT_TYPES);
+                    }
+                }
+                _ => self.required(&cp, &["Transformation", "OutputType"]),
             }
         }
     }

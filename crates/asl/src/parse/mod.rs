@@ -7,20 +7,22 @@
 //!
 //! Module map: `json` (syntax, duplicate keys), this module (top level, blocks, state names),
 //! `state` (common fields and the simple state types), `task`, `map` (Map and Parallel),
-//! `choice`, `retry` (Retry and Catch), `fields` (typed field readers), `warnings`.
+//! `choice`, `retry` (Retry and Catch), `fields` (typed field readers), `jsonata` (JSONata
+//! fields), `warnings`.
 
 mod choice;
 mod fields;
 mod json;
+mod jsonata;
 mod map;
 mod retry;
 mod state;
 mod task;
 mod warnings;
 
-use crate::diagnostic::{escape_pointer_token, Code, Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::model::*;
-use crate::validate::{BlockGraph, Graph};
+use crate::validate::{BlockGraph, Graph, Start};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -127,6 +129,7 @@ fn parse_tree(value: &Value, machine_type: MachineType, duplicates: &[json::Dupl
         blocks: Vec::new(),
         graph: Graph::default(),
         current: None,
+        in_catcher: false,
         machine_type,
         all_names: HashMap::new(),
         top_query_language: QueryLanguage::JsonPath,
@@ -145,6 +148,8 @@ pub(crate) struct Parser<'a> {
     graph: Graph,
     /// The block and state being parsed: where a transition found now starts.
     current: Option<(usize, u32)>,
+    /// Parsing a catcher's `Output` or `Assign`, where `$states.errorOutput` exists.
+    pub(crate) in_catcher: bool,
     pub(crate) machine_type: MachineType,
     /// State names across the whole machine (they must be unique), with their pointers.
     all_names: HashMap<String, String>,
@@ -153,9 +158,16 @@ pub(crate) struct Parser<'a> {
     duplicates: &'a [json::DuplicateKey],
 }
 
-/// Joins a pointer and a key.
+/// The location of `key` in the object at `base`. AWS writes locations as `/`-joined keys,
+/// unescaped (a state named `a/b` is at `/States/a/b`), with array elements as `Key[i]`:
+/// `/States/P/Branches[0]/States/X`, `/States/C/Choices[0]/Next`.
 pub(crate) fn ptr(base: &str, key: &str) -> String {
-    format!("{base}/{}", escape_pointer_token(key))
+    format!("{base}/{key}")
+}
+
+/// The location of element `i` of the array at `base`.
+pub(crate) fn idx(base: &str, i: usize) -> String {
+    format!("{base}[{i}]")
 }
 
 /// The pointer of an object for messages about its fields: `/` for the root.
@@ -192,9 +204,14 @@ impl Parser<'_> {
         missing.is_empty()
     }
 
-    /// `The field "K" is not supported by Step Functions`, at the object.
+    /// `Field 'K' is not supported`, at the object.
     pub(crate) fn unsupported(&mut self, base: &str, key: &str) {
-        self.schema(at(base), format!("The field \"{key}\" is not supported by Step Functions"));
+        self.schema(at(base), format!("Field '{key}' is not supported"));
+    }
+
+    /// `Expected value of type [STRING]`, at the field.
+    pub(crate) fn type_error(&mut self, location: impl Into<String>, expected: &str) {
+        self.schema(location, format!("Expected value of type [{expected}]"));
     }
 
     /// Reports every field of `obj` not in `allowed`.
@@ -206,11 +223,15 @@ impl Parser<'_> {
         }
     }
 
-    /// Two fields that may not both be present (`TimeoutSeconds` and `TimeoutSecondsPath`).
+    /// Two fields that may not both be present (`TimeoutSeconds` and `TimeoutSecondsPath`),
+    /// reported at the first.
     pub(crate) fn exclusive(&mut self, obj: &Map<String, Value>, base: &str, a: &str, b: &str) -> bool {
         let both = obj.contains_key(a) && obj.contains_key(b);
         if both {
-            self.schema(at(base), format!("The fields '{a}' and '{b}' are mutually exclusive"));
+            self.schema(
+                ptr(base, a),
+                format!("There should only be one of the following fields: [{a}, {b}]"),
+            );
         }
         !both
     }
@@ -222,11 +243,11 @@ impl Parser<'_> {
         let version = self.opt_string(obj, "", "Version");
         let timeout_seconds = match obj.get("TimeoutSeconds") {
             None => None,
-            Some(v) => self.int_in(v, "/TimeoutSeconds", "TimeoutSeconds", 1, 99_999_999),
+            Some(v) => self.int_in(v, "/TimeoutSeconds", 1, 99_999_999),
         };
         let query_language = match obj.get("QueryLanguage") {
             None => QueryLanguage::JsonPath,
-            Some(v) => self.query_language(v, "/QueryLanguage").unwrap_or_default(),
+            Some(v) => self.query_language(v, "/QueryLanguage"),
         };
         self.top_query_language = query_language;
         let root = self.block(obj, "", None);
@@ -240,18 +261,16 @@ impl Parser<'_> {
         }
     }
 
-    pub(crate) fn query_language(&mut self, v: &Value, location: &str) -> Option<QueryLanguage> {
+    /// A `QueryLanguage` field. AWS reports a value outside the enum at the field, and still
+    /// resolves the language: JSONPath only for exactly `"JSONPath"`, JSONata for anything else.
+    pub(crate) fn query_language(&mut self, v: &Value, location: &str) -> QueryLanguage {
         match v.as_str() {
-            Some("JSONPath") => Some(QueryLanguage::JsonPath),
-            Some("JSONata") => Some(QueryLanguage::Jsonata),
-            _ => {
-                self.schema(
-                    location,
-                    "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
-                );
-                None
-            }
+            Some("JSONPath") => return QueryLanguage::JsonPath,
+            Some("JSONata") => {}
+            Some(_) => self.schema(location, "Value should be one of the following: [JSONPath, JSONata]"),
+            None => self.type_error(location, "STRING"),
         }
+        QueryLanguage::Jsonata
     }
 
     /// Parses `StartAt` + `States` of a block (top level, branch or processor); the caller has
@@ -271,13 +290,13 @@ impl Parser<'_> {
             pointer: base.to_string(),
             processor,
         });
-        self.graph.blocks.push(BlockGraph { pointer: base.to_string(), ..BlockGraph::default() });
+        self.graph.blocks.push(BlockGraph::default());
         let states_ptr = format!("{base}/States");
         let empty = Map::new();
         let states_obj = match obj.get("States") {
             Some(Value::Object(m)) => m,
             Some(_) => {
-                self.schema(&states_ptr, "The field 'States' must be an object");
+                self.type_error(&states_ptr, "OBJECT");
                 &empty
             }
             None => &empty,
@@ -298,26 +317,30 @@ impl Parser<'_> {
             );
         }
         self.blocks[id.0 as usize].names = names.clone();
-        let start_at = match obj.get("StartAt") {
+        let start = match obj.get("StartAt") {
             Some(Value::String(s)) => match names.get(s) {
-                Some(i) => Some(*i),
+                Some(i) => Start::State(*i),
                 None => {
                     self.error(
                         Code::MissingTransitionTarget,
                         format!("{base}/StartAt"),
                         format!("Missing 'Next' target: {s}"),
                     );
-                    None
+                    Start::Dangling
                 }
             },
             Some(_) => {
-                self.schema(format!("{base}/StartAt"), "The field 'StartAt' must be a string");
-                None
+                self.type_error(format!("{base}/StartAt"), "STRING");
+                Start::Unknown
             }
             // Reported with the block's required fields.
-            None => None,
+            None => Start::Unknown,
         };
-        self.graph.blocks[id.0 as usize].start = start_at;
+        let start_at = match start {
+            Start::State(i) => Some(i),
+            _ => None,
+        };
+        self.graph.blocks[id.0 as usize].start = start;
         let saved = self.current;
         let mut states = Vec::with_capacity(states_obj.len());
         for (i, (name, v)) in states_obj.iter().enumerate() {

@@ -2,7 +2,7 @@
 //! unknown `States.*` name, `States.ALL` alone and only in the last rule), retry timing
 //! fields with AWS's ranges, and catcher targets.
 
-use super::{ptr, Parser};
+use super::{idx, ptr, Parser};
 use crate::model::*;
 use serde_json::{Map, Value};
 use statecraft_expr::StatesError;
@@ -37,22 +37,20 @@ impl Parser<'_> {
             return Vec::new();
         };
         let Some(arr) = v.as_array() else {
-            self.schema(location, "The value for the field 'ErrorEquals' must be an ARRAY of STRING");
+            self.type_error(location, "ARRAY");
             return Vec::new();
         };
         if arr.is_empty() {
-            self.schema(location.clone(), "The field 'ErrorEquals' should be non-empty");
+            self.schema(location.clone(), "Array should have at least 1 item");
         }
         let mut out = Vec::new();
         for (i, e) in arr.iter().enumerate() {
             match e.as_str() {
                 Some(s) if s.starts_with("States.") && !predefined(s) => {
-                    self.schema(format!("{location}/{i}"), format!("The error name '{s}' is not a predefined error: names starting with 'States.' are reserved"));
+                    self.schema(idx(&location, i), format!("The error name '{s}' is not a predefined error: names starting with 'States.' are reserved"));
                 }
                 Some(s) => out.push(ErrorMatcher(s.to_string())),
-                None => {
-                    self.schema(format!("{location}/{i}"), "The value for an error name must be a STRING")
-                }
+                None => self.type_error(idx(&location, i), "STRING"),
             }
         }
         if arr.len() > 1 && out.iter().any(|m| m.0 == "States.ALL") {
@@ -66,7 +64,7 @@ impl Parser<'_> {
         for (i, list) in lists.iter().enumerate() {
             if i + 1 < lists.len() && list.iter().any(|m| m.0 == "States.ALL") {
                 self.schema(
-                    format!("{base}/{key}/{i}/ErrorEquals"),
+                    ptr(&idx(&ptr(base, key), i), "ErrorEquals"),
                     format!("'States.ALL' must appear only in the last element of '{key}'"),
                 );
             }
@@ -76,15 +74,15 @@ impl Parser<'_> {
     pub(crate) fn retriers(&mut self, v: &Value, base: &str) -> Vec<Retrier> {
         let location = ptr(base, "Retry");
         let Some(arr) = v.as_array() else {
-            self.schema(location, "The value for the field 'Retry' must be an ARRAY");
+            self.type_error(location, "ARRAY");
             return Vec::new();
         };
         let mut out = Vec::new();
         let mut lists = Vec::new();
         for (i, r) in arr.iter().enumerate() {
-            let rp = format!("{location}/{i}");
+            let rp = idx(&location, i);
             let Some(obj) = r.as_object() else {
-                self.schema(rp, "The value for a retrier must be an OBJECT");
+                self.type_error(rp, "OBJECT");
                 continue;
             };
             self.only(obj, &rp, RETRIER_FIELDS);
@@ -92,31 +90,22 @@ impl Parser<'_> {
             let error_equals = self.error_equals(obj, &rp);
             lists.push(error_equals.clone());
             let int = |p: &mut Self, key: &str, min: u64, max: u64| {
-                obj.get(key).and_then(|v| p.int_in(v, &ptr(&rp, key), key, min, max))
+                obj.get(key).and_then(|v| p.int_in(v, &ptr(&rp, key), min, max))
             };
             let interval_seconds = int(self, "IntervalSeconds", 1, MAX_INT).unwrap_or(1);
             let max_attempts = int(self, "MaxAttempts", 0, MAX_INT).unwrap_or(3);
             let max_delay_seconds = int(self, "MaxDelaySeconds", 1, MAX_DELAY_SECONDS);
-            let backoff_rate = match obj.get("BackoffRate") {
-                Some(v) => match v.as_f64() {
-                    Some(f) if f >= 1.0 => f,
-                    _ => {
-                        self.schema(
-                            ptr(&rp, "BackoffRate"),
-                            "The value for the field 'BackoffRate' must be a NUMBER greater than or equal to 1.0",
-                        );
-                        2.0
-                    }
-                },
-                None => 2.0,
-            };
+            let backoff_rate = obj
+                .get("BackoffRate")
+                .and_then(|v| self.number_in(v, &ptr(&rp, "BackoffRate"), 1.0, None))
+                .unwrap_or(2.0);
             let jitter = match obj.get("JitterStrategy") {
                 None => Jitter::None,
                 Some(v) => match v.as_str() {
                     Some("FULL") => Jitter::Full,
                     Some("NONE") => Jitter::None,
                     _ => {
-                        self.enum_error(v, &ptr(&rp, "JitterStrategy"), "JitterStrategy", &["FULL", "NONE"]);
+                        self.enum_error(v, &ptr(&rp, "JitterStrategy"), &["FULL", "NONE"]);
                         Jitter::None
                     }
                 },
@@ -143,15 +132,15 @@ impl Parser<'_> {
     ) -> Vec<Catcher> {
         let location = ptr(base, "Catch");
         let Some(arr) = v.as_array() else {
-            self.schema(location, "The value for the field 'Catch' must be an ARRAY");
+            self.type_error(location, "ARRAY");
             return Vec::new();
         };
         let mut out = Vec::new();
         let mut lists = Vec::new();
         for (i, c) in arr.iter().enumerate() {
-            let cp = format!("{location}/{i}");
+            let cp = idx(&location, i);
             let Some(obj) = c.as_object() else {
-                self.schema(cp, "The value for a catcher must be an OBJECT");
+                self.type_error(cp, "OBJECT");
                 continue;
             };
             for key in obj.keys() {
@@ -161,11 +150,12 @@ impl Parser<'_> {
                     "Output" if ql == QueryLanguage::Jsonata => {}
                     "ResultPath" => self.schema(
                         &cp,
-                        "The field 'ResultPath' is not supported when 'QueryLanguage' is 'JSONata'; use 'Output'",
+                        "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage",
                     ),
-                    "Output" => {
-                        self.schema(&cp, "The field 'Output' is only supported when 'QueryLanguage' is 'JSONata'")
-                    }
+                    "Output" => self.schema(
+                        &cp,
+                        "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+                    ),
                     _ => self.unsupported(&cp, key),
                 }
             }
@@ -179,11 +169,14 @@ impl Parser<'_> {
             } else {
                 PathField::Default
             };
+            // A catcher's Output and Assign may read $states.errorOutput.
+            self.in_catcher = true;
             let assign = obj.get("Assign").and_then(|v| self.payload(v, &ptr(&cp, "Assign"), "Assign", ql));
             let output = match (ql, obj.get("Output")) {
                 (QueryLanguage::Jsonata, Some(v)) => self.jsonata(v, &ptr(&cp, "Output")),
                 _ => None,
             };
+            self.in_catcher = false;
             out.push(Catcher { error_equals, next, result_path, assign, output });
         }
         self.check_all_is_last(&lists, base, "Catch");

@@ -2,7 +2,7 @@
 //! input/output processing fields, and the simple state types (Pass, Wait, Succeed, Fail).
 //! Task, Choice, Map and Parallel have their own modules.
 
-use super::fields::is_jsonata;
+use super::fields::{is_jsonata, Roots};
 use super::{ptr, Parser};
 use crate::model::*;
 use serde_json::{Map, Value};
@@ -68,24 +68,28 @@ fn field_allowed(t: StateType, key: &str) -> bool {
     }
 }
 
-/// Fields that exist only in JSONPath states, and what replaces them in JSONata.
-fn jsonpath_only(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "InputPath" | "Parameters" => "'Arguments'",
-        "OutputPath" | "ResultSelector" | "ResultPath" | "Result" => "'Output'",
-        "ItemsPath" => "'Items'",
-        "Iterator" => "'ItemProcessor'",
-        "SecondsPath" => "'Seconds'",
-        "TimestampPath" => "'Timestamp'",
-        "TimeoutSecondsPath" => "'TimeoutSeconds'",
-        "HeartbeatSecondsPath" => "'HeartbeatSeconds'",
-        "ErrorPath" => "'Error'",
-        "CausePath" => "'Cause'",
-        "MaxConcurrencyPath" => "'MaxConcurrency'",
-        "ToleratedFailureCountPath" => "'ToleratedFailureCount'",
-        "ToleratedFailurePercentagePath" => "'ToleratedFailurePercentage'",
-        _ => return None,
-    })
+/// Fields that exist only in JSONPath states.
+pub(crate) fn jsonpath_only(key: &str) -> bool {
+    matches!(
+        key,
+        "InputPath"
+            | "OutputPath"
+            | "Parameters"
+            | "ResultSelector"
+            | "ResultPath"
+            | "Result"
+            | "ItemsPath"
+            | "Iterator"
+            | "SecondsPath"
+            | "TimestampPath"
+            | "TimeoutSecondsPath"
+            | "HeartbeatSecondsPath"
+            | "ErrorPath"
+            | "CausePath"
+            | "MaxConcurrencyPath"
+            | "ToleratedFailureCountPath"
+            | "ToleratedFailurePercentagePath"
+    )
 }
 
 /// Fields that exist only in JSONata states.
@@ -94,23 +98,30 @@ fn jsonata_only(key: &str) -> bool {
 }
 
 impl Parser<'_> {
-    /// Reports the fields of `obj` that its type does not have, or that its query language
-    /// does not have.
-    fn check_fields(&mut self, obj: &Map<String, Value>, base: &str, t: StateType, ql: QueryLanguage) {
+    /// Reports the fields of `obj` that its type does not have, and (unless `mixed`, see
+    /// [`Parser::state`]) the fields its query language does not have.
+    fn check_fields(
+        &mut self,
+        obj: &Map<String, Value>,
+        base: &str,
+        t: StateType,
+        ql: QueryLanguage,
+        mixed: bool,
+    ) {
         for key in obj.keys() {
             if !field_allowed(t, key) {
                 self.unsupported(base, key);
-            } else if ql == QueryLanguage::Jsonata {
-                if let Some(instead) = jsonpath_only(key) {
-                    self.schema(
-                        base,
-                        format!("The field '{key}' is not supported when 'QueryLanguage' is 'JSONata'; use {instead}"),
-                    );
-                }
-            } else if jsonata_only(key) {
+            } else if mixed {
+                continue;
+            } else if ql == QueryLanguage::Jsonata && jsonpath_only(key) {
                 self.schema(
                     base,
-                    format!("The field '{key}' is only supported when 'QueryLanguage' is 'JSONata'"),
+                    format!("The QueryLanguage is set to 'JSONata', but field '{key}' is only supported for the 'JSONPath' QueryLanguage"),
+                );
+            } else if ql == QueryLanguage::JsonPath && jsonata_only(key) {
+                self.schema(
+                    base,
+                    format!("The QueryLanguage is set to 'JSONPath', but field '{key}' is only supported for the 'JSONata' QueryLanguage"),
                 );
             }
         }
@@ -136,17 +147,21 @@ impl Parser<'_> {
             kind: Kind::Succeed,
         };
         let Some(obj) = v.as_object() else {
-            self.schema(base, "The value for a state must be an OBJECT");
+            self.type_error(base, "OBJECT");
             self.terminal();
             return s;
         };
         let t = match (obj.get("Type"), obj.get("Type").and_then(Value::as_str).and_then(StateType::parse)) {
             (_, Some(t)) => t,
-            (Some(_), None) => {
-                self.schema(
-                    ptr(base, "Type"),
-                    format!("The field 'Type' should have one of these values: {TYPES}"),
-                );
+            (Some(t), None) => {
+                if t.is_string() {
+                    self.schema(
+                        ptr(base, "Type"),
+                        format!("The field 'Type' should have one of these values: {TYPES}"),
+                    );
+                } else {
+                    self.type_error(ptr(base, "Type"), "STRING");
+                }
                 self.opaque(obj, names);
                 return s;
             }
@@ -156,20 +171,24 @@ impl Parser<'_> {
                 return s;
             }
         };
-        let ql = match obj.get("QueryLanguage") {
-            None => self.top_query_language,
+        // A state's own QueryLanguage overrides the machine's, except that a JSONata machine
+        // cannot have JSONPath states. AWS reports that alone: the state's fields are not also
+        // checked against either language.
+        let (ql, mixed) = match obj.get("QueryLanguage") {
+            None => (self.top_query_language, false),
             Some(v) => {
-                match self.query_language(v, &ptr(base, "QueryLanguage")) {
-                    Some(QueryLanguage::JsonPath) if self.top_query_language == QueryLanguage::Jsonata => {
-                        self.schema(base, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
-                        QueryLanguage::Jsonata
-                    }
-                    Some(q) => q,
-                    None => self.top_query_language,
+                let q = self.query_language(v, &ptr(base, "QueryLanguage"));
+                let mixed = q == QueryLanguage::JsonPath && self.top_query_language == QueryLanguage::Jsonata;
+                if mixed {
+                    self.schema(
+                        base,
+                        "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+                    );
                 }
+                (q, mixed)
             }
         };
-        self.check_fields(obj, base, t, ql);
+        self.check_fields(obj, base, t, ql, mixed);
         s.comment = self.opt_string(obj, base, "Comment");
         s.query_language = ql;
         s.transition = self.transition(obj, base, t, names);
@@ -180,14 +199,12 @@ impl Parser<'_> {
                 s.result_path = self.result_path_field(obj, base);
             }
             if let Some(v) = obj.get("Parameters").filter(|_| field_allowed(t, "Parameters")) {
-                s.parameters = self
-                    .template(v, &ptr(base, "Parameters"), "Parameters", t != StateType::Pass)
-                    .map(Payload::JsonPath);
+                s.parameters =
+                    self.template(v, &ptr(base, "Parameters"), t != StateType::Pass).map(Payload::JsonPath);
             }
             if let Some(v) = obj.get("ResultSelector").filter(|_| field_allowed(t, "ResultSelector")) {
-                s.result_selector = self
-                    .template(v, &ptr(base, "ResultSelector"), "ResultSelector", true)
-                    .map(Payload::JsonPath);
+                s.result_selector =
+                    self.template(v, &ptr(base, "ResultSelector"), true).map(Payload::JsonPath);
             }
         } else {
             if let Some(v) = obj.get("Arguments").filter(|_| field_allowed(t, "Arguments")) {
@@ -255,10 +272,7 @@ impl Parser<'_> {
         location: &str,
     ) -> Option<crate::template::JsonataTemplate> {
         if !v.is_object() && !is_jsonata(v) {
-            self.schema(
-                location,
-                "The value for the field 'Arguments' must be an OBJECT or a JSONata expression",
-            );
+            self.type_error(location, "OBJECT");
             return None;
         }
         self.jsonata(v, location)
@@ -332,7 +346,7 @@ impl Parser<'_> {
                 fallback
             }
             ["Seconds" | "SecondsPath"] => {
-                let d = self.dynamic_int(obj, base, "Seconds", ql, (0, 99_999_999));
+                let d = self.dynamic_int(obj, base, "Seconds", ql, (0, 99_999_999), Roots::Any);
                 d.map(|d| Kind::Wait(Wait::Seconds(d))).unwrap_or(fallback)
             }
             ["Timestamp"] => {
@@ -352,7 +366,7 @@ impl Parser<'_> {
             }
             ["TimestampPath"] => {
                 let v = &obj["TimestampPath"];
-                let d = self.reference_path(v, &ptr(base, "TimestampPath"), "TimestampPath");
+                let d = self.reference_path(v, &ptr(base, "TimestampPath"), Roots::Any);
                 d.map(|p| Kind::Wait(Wait::Timestamp(Dynamic::Path(p)))).unwrap_or(fallback)
             }
             _ => {

@@ -1,7 +1,7 @@
 //! The Task state: its `Resource` (an ARN AWS recognizes, and what EXPRESS machines refuse),
 //! timeouts and heartbeats, and `Credentials`.
 
-use super::fields::is_jsonata;
+use super::fields::{is_jsonata, Roots};
 use super::{ptr, MachineType, Parser};
 use crate::model::*;
 use crate::resource::{Pattern, Resource};
@@ -23,7 +23,7 @@ impl Parser<'_> {
                 }
             },
             Some(_) => {
-                self.schema(&location, "The value for the field 'Resource' must be a STRING");
+                self.type_error(&location, "STRING");
                 None
             }
             None => {
@@ -34,8 +34,9 @@ impl Parser<'_> {
         if let Some(r) = &resource {
             self.express_resource(r, &location);
         }
-        let timeout_seconds = self.dynamic_int(obj, base, "TimeoutSeconds", ql, (1, MAX_SECONDS));
-        let heartbeat_seconds = self.dynamic_int(obj, base, "HeartbeatSeconds", ql, (1, MAX_SECONDS));
+        let timeout_seconds = self.dynamic_int(obj, base, "TimeoutSeconds", ql, (1, MAX_SECONDS), Roots::Any);
+        let heartbeat_seconds =
+            self.dynamic_int(obj, base, "HeartbeatSeconds", ql, (1, MAX_SECONDS), Roots::Any);
         if let (Some(Dynamic::Literal(t)), Some(Dynamic::Literal(h))) = (&timeout_seconds, &heartbeat_seconds)
         {
             if h >= t {
@@ -83,29 +84,32 @@ impl Parser<'_> {
     /// states). AWS ignores other fields.
     fn credentials(&mut self, c: &Value, location: &str, ql: QueryLanguage) {
         let Some(m) = c.as_object() else {
-            self.schema(location, "The value for the field 'Credentials' must be an OBJECT");
+            self.type_error(location, "OBJECT");
             return;
         };
         match (m.get("RoleArn"), m.get("RoleArn.$")) {
             (None, None) => self.schema(location, "The field 'RoleArn' is required but was missing"),
             (Some(_), Some(_)) => {
-                self.schema(location, "The fields 'RoleArn' and 'RoleArn.$' are mutually exclusive");
+                self.schema(
+                    location,
+                    "There should only be one of the following fields: [RoleArn, RoleArn.$]",
+                );
             }
             (Some(v), None) => {
                 let field = ptr(location, "RoleArn");
                 if ql == QueryLanguage::Jsonata && is_jsonata(v) {
                     self.jsonata(v, &field);
                 } else if !v.is_string() {
-                    self.schema(field, "The value for the field 'RoleArn' must be a STRING");
+                    self.type_error(field, "STRING");
                 }
             }
             (None, Some(v)) => {
                 if ql == QueryLanguage::Jsonata {
-                    self.schema(location, "The field 'RoleArn.$' is not supported when 'QueryLanguage' is 'JSONata'; use 'RoleArn'");
+                    self.unsupported(location, "RoleArn.$");
                 } else {
                     let mut probe = Map::new();
                     probe.insert("RoleArn.$".into(), v.clone());
-                    self.template(&Value::Object(probe), location, "Credentials", true);
+                    self.template(&Value::Object(probe), location, true);
                 }
             }
         }

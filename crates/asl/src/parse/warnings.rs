@@ -54,7 +54,7 @@ impl Parser<'_> {
                 }
                 Value::Array(a) => {
                     for (i, child) in a.iter().enumerate() {
-                        stack.push((child, format!("{at}/{i}")));
+                        stack.push((child, super::idx(&at, i)));
                     }
                 }
                 _ => {}

@@ -103,14 +103,16 @@ impl Diagnostic {
     }
 
     /// AWS's `InvalidDefinition` message for CreateStateMachine:
-    /// `Invalid State Machine Definition: 'CODE: message at /location'`.
+    /// `Invalid State Machine Definition: 'CODE: message at /location, CODE: ...'`. AWS prints
+    /// a missing location as `null` (`'MISSING_END_STATE: Workflow has no terminal state at
+    /// null'`).
     pub fn invalid_definition_message(diagnostics: &[Diagnostic]) -> String {
         let parts: Vec<String> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .map(|d| match &d.location {
                 Some(loc) => format!("{}: {} at {}", d.code.as_str(), d.message.trim_end(), loc),
-                None => format!("{}: {}", d.code.as_str(), d.message.trim_end()),
+                None => format!("{}: {} at null", d.code.as_str(), d.message.trim_end()),
             })
             .collect();
         format!("Invalid State Machine Definition: '{}'", parts.join(", "))
@@ -130,7 +132,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Escapes a key for use in a JSON pointer (RFC 6901).
+/// Escapes a key for use in a JSON pointer (RFC 6901). Diagnostics do not use it (AWS's
+/// locations are unescaped); JSONata templates report their inner errors with it.
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }

@@ -1190,3 +1190,51 @@ fn aws_wording_where_it_is_known() {
         ["'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"]
     );
 }
+
+/// CreateStateMachine's `InvalidDefinition` messages as AWS recorded them (the conformance
+/// corpus), which carry code, wording and location at once.
+#[test]
+fn recorded_create_state_machine_messages() {
+    let cases: &[(&str, MachineType, &str)] = &[
+        (
+            r#"{"Comment": "BASE_INVALID_DER", "StartAt": "State_1"}"#,
+            MachineType::Standard,
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /'",
+        ),
+        (
+            r#"{"StartAt": "StartExecution", "States": {"StartExecution": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync", "Parameters": {"StateMachineArn.$": "$.StateMachineArn"}, "End": true}}}"#,
+            MachineType::Express,
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration at /States/StartExecution/Resource'",
+        ),
+        (
+            r#"{"StartAt": "Query", "States": {"Query": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "ResultPath": "$.queryItemOutput", "Parameters": {"TableName.$": "$.TableName"}, "End": true}}}"#,
+            MachineType::Standard,
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The resource provided arn:<partition>:states:::dynamodb:query is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. at /States/Query/Resource'",
+        ),
+        (
+            r#"{"StartAt": "WaitUntil", "States": {"WaitUntil": {"Type": "Wait", "Timestamp": "2016-12-05T25:29:29Z", "End": true}}}"#,
+            MachineType::Standard,
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp at /States/WaitUntil/Timestamp'",
+        ),
+        (
+            r#"{"StartAt": "IntrinsicEscape", "States": {"IntrinsicEscape": {"Type": "Pass", "Parameters": {"parsed.$": "States.Format('He said, \\\"Hello, {}!\\\"', 'Test \\\"Name\\\" Here')"}, "End": true}}}"#,
+            MachineType::Standard,
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The value for the field 'parsed.$' must be a valid JSONPath or a valid intrinsic function call at /States/IntrinsicEscape/Parameters'",
+        ),
+        (
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}"#,
+            MachineType::Standard,
+            "Invalid State Machine Definition: 'MISSING_END_STATE: Workflow has no terminal state at null'",
+        ),
+        (
+            r#"{"StartAt": "pass1", "States": {"pass1": {"Type": "Pass", "Next": "pass3"}, "pass2": {"Type": "Pass", "End": true}}}"#,
+            MachineType::Standard,
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: pass3 at /States/pass1/Next, MISSING_TRANSITION_TARGET: State \"pass2\" is not reachable. at /States/pass2'",
+        ),
+    ];
+    for (text, machine, want) in cases {
+        let parsed = parse(text, *machine);
+        let got = statecraft_asl::Diagnostic::invalid_definition_message(&parsed.diagnostics);
+        assert_eq!(&got, want, "{text}");
+    }
+}

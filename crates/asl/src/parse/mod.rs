@@ -317,7 +317,8 @@ impl Parser<'_> {
             );
         }
         self.blocks[id.0 as usize].names = names.clone();
-        let start = match obj.get("StartAt") {
+        // Without States there is nothing to name: AWS reports only the missing field.
+        let start = match obj.get("StartAt").filter(|_| obj.get("States").is_some_and(Value::is_object)) {
             Some(Value::String(s)) => match names.get(s) {
                 Some(i) => Start::State(*i),
                 None => {

@@ -118,13 +118,14 @@ impl Parser<'_> {
                     };
                     return self.nested(o, &location).map(|c| Condition::Not(Box::new(c)));
                 }
-                let Some(arr) = v.as_array().filter(|a| !a.is_empty()) else {
-                    self.schema(
-                        location,
-                        format!("The value for the field '{op}' must be a non-empty ARRAY"),
-                    );
+                let Some(arr) = v.as_array() else {
+                    self.type_error(location, "ARRAY");
                     return None;
                 };
+                if arr.is_empty() {
+                    self.schema(location, "Array should have at least 1 item");
+                    return None;
+                }
                 let mut rules = Vec::new();
                 for (i, r) in arr.iter().enumerate() {
                     let p = idx(&location, i);
@@ -153,10 +154,13 @@ impl Parser<'_> {
                 } else if operand_type_ok(cmp, v) {
                     Some(Operand::Literal(v.clone()))
                 } else {
-                    self.schema(
-                        location,
-                        format!("The value for the field '{op}' must be {}", expected_operand(cmp)),
-                    );
+                    match expected_operand(cmp) {
+                        "TIMESTAMP" if v.is_string() => {
+                            self.schema(location, "String does not match RFC3339 timestamp")
+                        }
+                        "TIMESTAMP" => self.type_error(location, "STRING"),
+                        expected => self.type_error(location, expected),
+                    }
                     None
                 };
                 Some(Condition::Compare { variable: variable?, op: cmp, operand: operand? })
@@ -217,6 +221,7 @@ fn operand_type_ok(cmp: Comparison, v: &Value) -> bool {
     }
 }
 
+/// The operand type of a comparison, as AWS names types in its messages.
 fn expected_operand(cmp: Comparison) -> &'static str {
     use Comparison::*;
     match cmp {
@@ -225,18 +230,18 @@ fn expected_operand(cmp: Comparison) -> &'static str {
         | StringGreaterThan
         | StringLessThanEquals
         | StringGreaterThanEquals
-        | StringMatches => "a STRING",
+        | StringMatches => "STRING",
         NumericEquals
         | NumericLessThan
         | NumericGreaterThan
         | NumericLessThanEquals
-        | NumericGreaterThanEquals => "a NUMBER",
+        | NumericGreaterThanEquals => "NUMBER",
         TimestampEquals
         | TimestampLessThan
         | TimestampGreaterThan
         | TimestampLessThanEquals
-        | TimestampGreaterThanEquals => "an RFC3339 timestamp",
-        BooleanEquals | IsNull | IsPresent | IsNumeric | IsString | IsBoolean | IsTimestamp => "a BOOLEAN",
+        | TimestampGreaterThanEquals => "TIMESTAMP",
+        BooleanEquals | IsNull | IsPresent | IsNumeric | IsString | IsBoolean | IsTimestamp => "BOOLEAN",
     }
 }
 

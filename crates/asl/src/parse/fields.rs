@@ -182,7 +182,7 @@ impl Parser<'_> {
             QueryLanguage::JsonPath => self.template(v, location, true).map(Payload::JsonPath),
             QueryLanguage::Jsonata => {
                 if key == "Assign" && !v.is_object() {
-                    self.schema(location, "The value for the field 'Assign' must be an OBJECT");
+                    self.type_error(location, "OBJECT");
                     return None;
                 }
                 self.jsonata(v, location).map(Payload::Jsonata)

@@ -16,7 +16,12 @@ use crate::error::{ApiError, ErrorCode};
 /// Parses a request body. An empty body reads as `{}`, as some clients send nothing for
 /// actions without required members.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    let body: &[u8] = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => b"{}",
+        Some(b'{') => body,
+        // serde would read a struct from an array too (`["arn"]`); AWS wants an object.
+        Some(_) => return Err(serialization("Request body must be a JSON object".to_owned())),
+    };
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = aws_path(err.path());
@@ -131,7 +136,9 @@ mod tests {
         let e = err::<ListExecutionsInput>(r#"{"maxResults":"ten"}"#);
         assert_eq!(e.code(), ErrorCode::SerializationException);
         assert!(e.message().starts_with("Cannot read 'maxResults': invalid type: string"), "{}", e.message());
-        for body in ["{", "nope", "{} {}", "[]", "null", "\"x\""] {
+        for body in
+            ["{", "nope", "{} {}", "[]", "[\"arn\"]", "null", "\"x\"", " {\"stateMachineArn\": [\"a\"]}"]
+        {
             assert_eq!(err::<ListExecutionsInput>(body).code(), ErrorCode::SerializationException, "{body}");
         }
     }
@@ -142,5 +149,28 @@ mod tests {
         assert_eq!(input, ListExecutionsInput::default());
         let input: ListExecutionsInput = decode(br#"{"futureMember":[1,2],"maxResults":5}"#).unwrap();
         assert_eq!(input.max_results, Some(5));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::types::{CreateStateMachineInput, TestStateInput};
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = decode::<CreateStateMachineInput>(&bytes);
+            let _ = decode::<TestStateInput>(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_json_objects_never_panic(body in r#"\{("[a-zA-Z]{1,12}":(null|true|-?[0-9]{1,25}|"[^"\\]{0,8}"|\[\]|\{\}),?){0,6}\}"#) {
+            if let Err(err) = decode::<CreateStateMachineInput>(body.as_bytes()) {
+                prop_assert!(matches!(err.code(), ErrorCode::ValidationException | ErrorCode::SerializationException));
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The AWS Step Functions JSON API, independent of any engine or storage: wire types for
 //! every action ([`types`]), the [`StepFunctions`] trait an implementation provides, the
-//! [`ApiError`] that renders AWS's error shape, and an axum [`router`] speaking the AWS
+//! [`ApiError`] that renders AWS's error shape, and an axum [`router()`] speaking the AWS
 //! JSON 1.0 protocol (`POST /` + `X-Amz-Target: AWSStepFunctions.<Action>`), so the AWS
 //! CLI, boto3 and the AWS SDKs work against it unchanged.
 //!

@@ -57,6 +57,17 @@ impl Timestamp {
     }
 }
 
+impl From<std::time::SystemTime> for Timestamp {
+    /// Truncated to the millisecond; instants before the epoch count backwards from it.
+    fn from(time: std::time::SystemTime) -> Self {
+        let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => Self(millis(after)),
+            Err(before) => Self(-millis(before.duration())),
+        }
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.0 % 1000 == 0 {
@@ -234,6 +245,9 @@ mod tests {
         let back: Timestamp = serde_json::from_str("1.700000000123E9").unwrap();
         assert_eq!(back, Timestamp::from_millis(1_700_000_000_123));
         assert_eq!(Timestamp::from_secs_f64(f64::NAN), Timestamp::from_millis(0));
+        let later = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_500);
+        assert_eq!(Timestamp::from(later).as_millis(), 1_500);
+        assert_eq!(serde_json::to_string(&Timestamp::from(later)).unwrap(), "1.5");
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //! # }
 //! ```
 //!
-//! The same `Router` runs under `lambda_http::run` behind API Gateway. This crate does no
+//! The same `Router` runs under `lambda_http::run` behind API Gateway. Behind a REST API
+//! stage, lambda_http puts the stage in the path (`/prod/`), which this router does not
+//! serve: set `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true` on the function. This crate does no
 //! I/O of its own beyond HTTP framing, holds no state, and never decides what an action
 //! *does*: that is the implementation's, behind the trait.
 

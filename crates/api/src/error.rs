@@ -38,6 +38,14 @@ macro_rules! error_codes {
                 }
             }
 
+            /// The code named `name` (as in `__type`, without any `namespace#` prefix).
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $(stringify!($code) => Some(Self::$code),)+
+                    _ => None,
+                }
+            }
+
             /// The HTTP status AWS answers with.
             pub fn status(self) -> StatusCode {
                 match self {
@@ -238,6 +246,7 @@ mod tests {
         assert_eq!(ErrorCode::UnrecognizedClientException.status(), StatusCode::UNAUTHORIZED);
         for code in ErrorCode::ALL {
             assert!(HeaderValue::from_str(code.as_str()).is_ok());
+            assert_eq!(ErrorCode::from_name(code.as_str()), Some(*code));
         }
     }
 

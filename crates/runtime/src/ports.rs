@@ -31,6 +31,9 @@ pub enum Error {
     /// A record exceeds what the backend can hold (e.g. DynamoDB's 400 KB item limit).
     #[error("too large: {0}")]
     TooLarge(String),
+    /// A pagination token this store did not issue (AWS's `InvalidToken`).
+    #[error("invalid pagination token: {0}")]
+    InvalidToken(String),
     #[error("storage backend: {0}")]
     Backend(String),
 }

@@ -3,9 +3,12 @@
 //! ([`mock`]) and the in-process loop that runs one execution to its end ([`runner`]), used by
 //! `statecraft run`.
 
+pub mod memory;
 pub mod mock;
 pub mod ports;
 pub mod runner;
+pub mod store_tests;
 
+pub use memory::MemoryStore;
 pub use mock::{MockConfig, MockResponse};
 pub use runner::{run_to_end, Clock, MockResolver, Outcome, Resolution, Resolver, RunError};

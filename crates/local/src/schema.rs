@@ -143,7 +143,17 @@ pub(crate) fn open_writer(path: &std::path::Path) -> Result<Connection, Error> {
             "journal_mode=WAL refused (got {mode})"
         ))));
     }
+    // Checkpoints run on their own thread (see `writer`); this is only the backstop.
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens the checkpointer's connection.
+pub(crate) fn open_checkpointer(path: &std::path::Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    common(&conn)?;
     Ok(conn)
 }
 

@@ -66,7 +66,8 @@ impl SqliteStore {
             .map_err(|source| OpenError::Io { path: dir.display().to_string(), source })?;
         let path = dir.join(DB_FILE);
         let conn = schema::open_writer(&path)?;
-        let writer = Writer::spawn(conn, config.max_batch)
+        let checkpoint = schema::open_checkpointer(&path)?;
+        let writer = Writer::spawn(conn, checkpoint, config.max_batch)
             .map_err(|source| OpenError::Io { path: path.display().to_string(), source })?;
         let readers = Arc::new(ReadPool::new(path.clone(), config.readers));
         Ok(SqliteStore { writer, readers, path })

@@ -14,6 +14,7 @@ use statecraft_runtime::ports::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// One write: runs against the writer connection, inside a transaction and a savepoint.
@@ -60,6 +61,8 @@ pub struct Stats {
     jobs: AtomicU64,
     failed_jobs: AtomicU64,
     max_batch: AtomicU64,
+    run_nanos: AtomicU64,
+    commit_nanos: AtomicU64,
 }
 
 /// A snapshot of [`Stats`].
@@ -73,6 +76,10 @@ pub struct StatsSnapshot {
     pub failed_jobs: u64,
     /// The largest batch seen.
     pub max_batch: u64,
+    /// Time the writer spent running requests' statements.
+    pub run_nanos: u64,
+    /// Time the writer spent in `COMMIT` (the WAL write and fsync, and any checkpoint).
+    pub commit_nanos: u64,
 }
 
 impl Stats {
@@ -82,6 +89,8 @@ impl Stats {
             jobs: self.jobs.load(Ordering::Relaxed),
             failed_jobs: self.failed_jobs.load(Ordering::Relaxed),
             max_batch: self.max_batch.load(Ordering::Relaxed),
+            run_nanos: self.run_nanos.load(Ordering::Relaxed),
+            commit_nanos: self.commit_nanos.load(Ordering::Relaxed),
         }
     }
 }
@@ -91,18 +100,25 @@ impl Stats {
 pub(crate) struct Writer {
     tx: Option<mpsc::Sender<Box<dyn Job>>>,
     thread: Option<JoinHandle<()>>,
+    checkpointer: Option<JoinHandle<()>>,
     pub(crate) stats: Arc<Stats>,
 }
 
 impl Writer {
-    pub(crate) fn spawn(conn: Connection, max_batch: usize) -> std::io::Result<Writer> {
+    /// Starts the writer thread on `conn`, and the checkpointer thread on `checkpoint` (a
+    /// second connection to the same database).
+    pub(crate) fn spawn(conn: Connection, checkpoint: Connection, max_batch: usize) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
+        let (committed, wake) = mpsc::sync_channel::<()>(1);
         let stats = Arc::new(Stats::default());
+        let checkpointer = std::thread::Builder::new()
+            .name("statecraft-sqlite-checkpoint".to_string())
+            .spawn(move || checkpoints(checkpoint, wake))?;
         let thread_stats = stats.clone();
         let thread = std::thread::Builder::new()
             .name("statecraft-sqlite-writer".to_string())
-            .spawn(move || run(conn, rx, max_batch.max(1), &thread_stats))?;
-        Ok(Writer { tx: Some(tx), thread: Some(thread), stats })
+            .spawn(move || run(conn, rx, max_batch.max(1), &thread_stats, committed))?;
+        Ok(Writer { tx: Some(tx), thread: Some(thread), checkpointer: Some(checkpointer), stats })
     }
 
     /// Queues a write and waits for its durable result.
@@ -129,10 +145,44 @@ impl Drop for Writer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        // The writer thread held the checkpointer's wake-up channel: it stops now too.
+        if let Some(thread) = self.checkpointer.take() {
+            let _ = thread.join();
+        }
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, max_batch: usize, stats: &Stats) {
+/// The least time between two checkpoints.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies committed WAL frames into the database file off the writer thread, so that the
+/// writer's commits pay for the WAL fsync only. PASSIVE checkpoints neither wait for nor block
+/// the writer or readers. At most one runs per [`CHECKPOINT_EVERY`], and only after commits
+/// (woken by the writer); the writer's own auto-checkpoint stays as a backstop at a higher
+/// threshold.
+fn checkpoints(conn: Connection, wake: mpsc::Receiver<()>) {
+    let mut last = Instant::now();
+    while wake.recv().is_ok() {
+        let since = last.elapsed();
+        if since < CHECKPOINT_EVERY {
+            // Commits arriving meanwhile are covered by this checkpoint; a closed channel
+            // still gets a last checkpoint.
+            std::thread::sleep(CHECKPOINT_EVERY - since);
+            let _ = wake.try_recv();
+        }
+        // A failed checkpoint is retried after the next commit; the data is safe in the WAL.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        last = Instant::now();
+    }
+}
+
+fn run(
+    conn: Connection,
+    rx: mpsc::Receiver<Box<dyn Job>>,
+    max_batch: usize,
+    stats: &Stats,
+    committed: mpsc::SyncSender<()>,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -142,6 +192,8 @@ fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, max_batch: usize, sta
             }
         }
         let failure = run_batch(&conn, &mut batch, stats).err();
+        // Full means a wake-up is already pending.
+        let _ = committed.try_send(());
         stats.transactions.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         stats.max_batch.fetch_max(batch.len() as u64, Ordering::Relaxed);
@@ -151,12 +203,17 @@ fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, max_batch: usize, sta
     }
 }
 
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 fn backend(e: rusqlite::Error) -> Error {
     Error::Backend(e.to_string())
 }
 
 /// Runs a batch in one transaction; `Err` when the transaction did not commit.
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], stats: &Stats) -> Result<()> {
+    let started = Instant::now();
     conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
     let body = (|| -> rusqlite::Result<()> {
         for job in batch.iter_mut() {
@@ -167,7 +224,10 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], stats: &Stats) -> Re
             }
             conn.prepare_cached("RELEASE job")?.execute([])?;
         }
+        let committing = Instant::now();
+        stats.run_nanos.fetch_add(nanos(committing - started), Ordering::Relaxed);
         conn.prepare_cached("COMMIT")?.execute([])?;
+        stats.commit_nanos.fetch_add(nanos(committing.elapsed()), Ordering::Relaxed);
         Ok(())
     })();
     if let Err(e) = body {

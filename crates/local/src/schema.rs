@@ -126,6 +126,8 @@ CREATE TABLE tags (
 
 /// Settings shared by every connection.
 fn common(conn: &Connection) -> rusqlite::Result<()> {
+    // The writer alone uses ~20 distinct statements; the default cache (16) would thrash.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.busy_timeout(Duration::from_secs(10))?;
     // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss.
     conn.pragma_update(None, "synchronous", "FULL")?;

@@ -107,7 +107,11 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread on `conn`, and the checkpointer thread on `checkpoint` (a
     /// second connection to the same database).
-    pub(crate) fn spawn(conn: Connection, checkpoint: Connection, max_batch: usize) -> std::io::Result<Writer> {
+    pub(crate) fn spawn(
+        conn: Connection,
+        checkpoint: Connection,
+        max_batch: usize,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
         let (committed, wake) = mpsc::sync_channel::<()>(1);
         let stats = Arc::new(Stats::default());

@@ -10,9 +10,7 @@
 //! and token `<arn>#<v-1>` by `<arn>#<v>`.
 
 use statecraft_local::{SqliteStore, DB_FILE};
-use statecraft_runtime::ports::{
-    Commit, ExecutionStore, HistoryRow, OutboxEntry, TokenRecord,
-};
+use statecraft_runtime::ports::{Commit, ExecutionStore, HistoryRow, OutboxEntry, TokenRecord};
 use statecraft_runtime::store_tests::{record, summary};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -50,7 +48,8 @@ fn commit(arn: &str, v: u64) -> Commit {
 #[test]
 fn crash_child() {
     let (Some(dir), Ok(round)) = (std::env::var_os(CHILD_ENV), std::env::var(ROUND_ENV)) else { return };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async move {
         let store = std::sync::Arc::new(SqliteStore::open(&dir).expect("open"));
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -63,7 +62,12 @@ fn crash_child() {
                 while Instant::now() < deadline {
                     let s = summary("Crash", &format!("r{round}-w{w}-{k}"), k);
                     let arn = s.arn.clone();
-                    let first = Commit { expected_version: 0, outbox_remove: vec![], tokens_remove: vec![], ..commit(&arn, 1) };
+                    let first = Commit {
+                        expected_version: 0,
+                        outbox_remove: vec![],
+                        tokens_remove: vec![],
+                        ..commit(&arn, 1)
+                    };
                     store.create_execution(&record(s), &first).await.expect("create");
                     ack(&arn, 1);
                     for v in 2..=COMMITS_PER_EXECUTION {
@@ -164,7 +168,9 @@ fn verify(dir: &std::path::Path, acked: &HashMap<String, u64>) -> Result<Report,
     assert_eq!(integrity, "ok");
     let mut versions: HashMap<String, u64> = HashMap::new();
     let mut stmt = conn.prepare("SELECT id, arn, version, state FROM executions")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?, r.get::<_, Vec<u8>>(3)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?, r.get::<_, Vec<u8>>(3)?))
+    })?;
     for row in rows {
         let (id, arn, v, state) = row?;
         assert_eq!(state, format!("{arn}@{v}").into_bytes(), "state of {arn}");

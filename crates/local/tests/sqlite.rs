@@ -51,7 +51,10 @@ async fn listings_use_indexes() -> TestResult {
         for token in [None, Some("e.100.7".to_string())] {
             let plan = store.explain_list_executions(&filter, &Page { token, limit: 10 }).await?.join(" | ");
             eprintln!("{filter:?}: {plan}");
-            assert!(plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"), "{filter:?}: {plan}");
+            assert!(
+                plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"),
+                "{filter:?}: {plan}"
+            );
             assert!(!plan.contains("TEMP B-TREE"), "{filter:?} sorts: {plan}");
         }
     }
@@ -103,7 +106,10 @@ async fn concurrent_writes_share_transactions() -> TestResult {
     assert!(stats.max_batch > 1);
     // Due timers come back soonest first through their index.
     let due = store.due(4, 0).await?;
-    assert_eq!(due.iter().map(|(_, e)| e.due).collect::<Vec<_>>(), vec![Some(0), Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(
+        due.iter().map(|(_, e)| e.due).collect::<Vec<_>>(),
+        vec![Some(0), Some(1), Some(2), Some(3), Some(4)]
+    );
     assert_eq!(due[2].0, exec(2).summary.arn);
     Ok(())
 }

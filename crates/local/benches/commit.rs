@@ -91,6 +91,7 @@ fn delta(a: StatsSnapshot, b: StatsSnapshot) -> StatsSnapshot {
         transactions: b.transactions - a.transactions,
         jobs: b.jobs - a.jobs,
         failed_jobs: b.failed_jobs - a.failed_jobs,
+        replays: b.replays - a.replays,
         max_batch: b.max_batch,
         run_nanos: b.run_nanos - a.run_nanos,
         commit_nanos: b.commit_nanos - a.commit_nanos,

@@ -3,8 +3,8 @@
 //!
 //! Durability: WAL journal, `synchronous=FULL`; a call returns only after the transaction that
 //! holds its write has committed (fsynced). Throughput: every write goes to one writer thread
-//! that drains its queue into a single transaction (group commit, one fsync per batch), each
-//! request in its own savepoint so a conflict fails that request alone. Reads run on tokio's
+//! that drains its queue into a single transaction (group commit, one fsync per batch), where a
+//! conflict fails its own request alone. Reads run on tokio's
 //! blocking pool over a small set of read connections and never wait for the writer (WAL
 //! readers see the last committed snapshot).
 //!

@@ -1,7 +1,9 @@
-//! The writes, as run on the writer thread inside a transaction and a savepoint (see
-//! [`crate::writer`]): each either does all its statements or returns an error and is rolled
-//! back. Conditions are checked by the statements themselves (`WHERE version = ?`,
-//! `ON CONFLICT DO NOTHING`), so a write never relies on a read made before its transaction.
+//! The writes, as run on the writer thread inside a batch's transaction (see
+//! [`crate::writer`]): each either does all its statements or returns an error, and its
+//! writes, if any, are undone. Conditions are checked by the statements themselves
+//! (`WHERE version = ?`, `ON CONFLICT DO NOTHING`), so a write never relies on a read made
+//! before its transaction; and they come first, so that the usual failures (conflicts,
+//! duplicates) happen before anything is written and cost the batch nothing.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;

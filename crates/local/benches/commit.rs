@@ -69,7 +69,7 @@ impl Run {
         };
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!(
-            "{:<34} {:>7} ops in {:>6.2} s = {:>8.0} durable ops/s | latency p50 {:>6.2} ms p99 {:>6.2} ms max {:>6.2} ms | {:>5} transactions, mean batch {:>6.1}, max batch {:>4} | writer: statements {:>5.1} s, COMMIT {:>5.1} s",
+            "{:<34} {:>7} ops in {:>6.2} s = {:>8.0} ops/s | latency p50 {:>6.2} ms p99 {:>6.2} ms max {:>6.2} ms | {:>5} transactions, mean batch {:>6.1}, max batch {:>4} | writer: statements {:>5.1} s, COMMIT {:>5.1} s",
             self.label,
             self.n,
             self.elapsed.as_secs_f64(),
@@ -184,6 +184,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await;
             r.print();
         }
+        // Writes with readers alongside: 8 tasks reading executions and history pages while
+        // `concurrency` tasks commit (reads run on WAL snapshots, apart from the writer).
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for r in 0..8 {
+            let (store, stop) = (store.clone(), stop.clone());
+            readers.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut i = r;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let arn = summary("Bench", &name(&format!("c{concurrency}"), i % n), 0).arn;
+                    let s = Instant::now();
+                    let a = store.get_execution(&arn).await;
+                    let page = statecraft_runtime::ports::Page { token: None, limit: 100 };
+                    let b = store.history(&arn, false, &page).await;
+                    lat.push(s.elapsed());
+                    if a.is_err() || b.is_err() {
+                        eprintln!("read failed");
+                    }
+                    i += 8;
+                }
+                lat
+            }));
+        }
+        let label = format!("commit, {concurrency} tasks + 8 readers");
+        let t = format!("c{concurrency}");
+        let mut r = run(&store, &label, n, concurrency, move |s, i| {
+            let t = t.clone();
+            async move {
+                let arn = summary("Bench", &name(&t, i), 0).arn;
+                if let Err(e) = s.commit(&arn, &commit(&arn, 3)).await {
+                    eprintln!("commit: {e}");
+                }
+            }
+        })
+        .await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        r.print();
+        let mut reads = Run {
+            label: "  reads meanwhile (get + history)".to_string(),
+            n: 0,
+            elapsed: r.elapsed,
+            latencies: Vec::new(),
+            stats: StatsSnapshot::default(),
+        };
+        for t in readers {
+            reads.latencies.extend(t.await.unwrap_or_default());
+        }
+        reads.n = reads.latencies.len();
+        reads.print();
+
         let size = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
         println!("database file: {:.1} MiB (plus WAL)", size as f64 / (1024.0 * 1024.0));
         Ok::<(), Box<dyn std::error::Error>>(())

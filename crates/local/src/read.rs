@@ -15,17 +15,19 @@ use statecraft_runtime::ports::{
 };
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
-/// Idle read connections, opened on demand; at most `keep` are kept between reads.
+/// Read connections, opened on demand and kept; at most `size` reads run at once (the others
+/// wait their turn without holding a thread).
 pub(crate) struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    keep: usize,
+    permits: Semaphore,
 }
 
 impl ReadPool {
-    pub(crate) fn new(path: PathBuf, keep: usize) -> ReadPool {
-        ReadPool { path, idle: Mutex::new(Vec::new()), keep }
+    pub(crate) fn new(path: PathBuf, size: usize) -> ReadPool {
+        ReadPool { path, idle: Mutex::new(Vec::new()), permits: Semaphore::new(size.max(1)) }
     }
 
     /// Runs `f` with a read connection on the blocking pool.
@@ -34,22 +36,22 @@ impl ReadPool {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
+        let permit = self.permits.acquire().await.map_err(|e| Error::Backend(format!("read pool: {e}")))?;
         let pool = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut conn = match idle {
                 Some(c) => c,
                 None => open_reader(&pool.path).map_err(db)?,
             };
             let result = f(&mut conn);
-            let mut idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < pool.keep {
-                idle.push(conn);
-            }
+            pool.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
             result
         })
         .await
-        .map_err(|e| Error::Backend(format!("read task: {e}")))?
+        .map_err(|e| Error::Backend(format!("read task: {e}")))?;
+        drop(permit);
+        result
     }
 }
 

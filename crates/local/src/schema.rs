@@ -131,7 +131,6 @@ fn common(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss.
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
     // Statement journals and sorts in memory: they never need to outlive a crash.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
@@ -141,6 +140,7 @@ fn common(conn: &Connection) -> rusqlite::Result<()> {
 pub(crate) fn open_writer(path: &std::path::Path) -> Result<Connection, Error> {
     let mut conn = Connection::open(path)?;
     common(&conn)?;
+    conn.pragma_update(None, "cache_size", -16_000)?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::Sqlite(rusqlite::Error::InvalidParameterName(format!(
@@ -165,6 +165,7 @@ pub(crate) fn open_checkpointer(path: &std::path::Path) -> rusqlite::Result<Conn
 pub(crate) fn open_reader(path: &std::path::Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     common(&conn)?;
+    conn.pragma_update(None, "cache_size", -8_000)?;
     conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }

@@ -23,7 +23,7 @@ pub const DB_FILE: &str = "statecraft.db";
 pub struct Config {
     /// The most write requests one transaction (one fsync) takes from the queue.
     pub max_batch: usize,
-    /// Read connections kept open between reads (more are opened under load, then closed).
+    /// Read connections, i.e. reads running at once (more wait for a free connection).
     pub readers: usize,
 }
 

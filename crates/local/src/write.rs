@@ -280,7 +280,8 @@ pub(crate) fn commit(conn: &Connection, arn: &str, c: &Commit) -> Result<()> {
     apply_children(conn, id, c)
 }
 
-/// History, outbox and tokens of a commit: removals before additions.
+/// History, outbox and tokens of a commit: additions before removals (a key both added and
+/// removed by one commit is not stored).
 fn apply_children(conn: &Connection, execution: i64, c: &Commit) -> Result<()> {
     if !c.history.is_empty() {
         let mut stmt = conn
@@ -294,13 +295,6 @@ fn apply_children(conn: &Connection, execution: i64, c: &Commit) -> Result<()> {
             }
         }
     }
-    if !c.outbox_remove.is_empty() {
-        let mut stmt =
-            conn.prepare_cached("DELETE FROM outbox WHERE execution = ?1 AND key = ?2").map_err(db)?;
-        for key in &c.outbox_remove {
-            stmt.execute(params![execution, key]).map_err(db)?;
-        }
-    }
     if !c.outbox_add.is_empty() {
         let mut stmt = conn
             .prepare_cached(
@@ -311,11 +305,11 @@ fn apply_children(conn: &Connection, execution: i64, c: &Commit) -> Result<()> {
             stmt.execute(params![execution, e.key, e.due, e.effect]).map_err(db)?;
         }
     }
-    if !c.tokens_remove.is_empty() {
+    if !c.outbox_remove.is_empty() {
         let mut stmt =
-            conn.prepare_cached("DELETE FROM tokens WHERE hash = ?1 AND execution = ?2").map_err(db)?;
-        for hash in &c.tokens_remove {
-            stmt.execute(params![hash, execution]).map_err(db)?;
+            conn.prepare_cached("DELETE FROM outbox WHERE execution = ?1 AND key = ?2").map_err(db)?;
+        for key in &c.outbox_remove {
+            stmt.execute(params![execution, key]).map_err(db)?;
         }
     }
     if !c.tokens_add.is_empty() {
@@ -326,6 +320,13 @@ fn apply_children(conn: &Connection, execution: i64, c: &Commit) -> Result<()> {
             .map_err(db)?;
         for t in &c.tokens_add {
             stmt.execute(params![t.hash, execution, t.task, t.expires, t.activity_arn]).map_err(db)?;
+        }
+    }
+    if !c.tokens_remove.is_empty() {
+        let mut stmt =
+            conn.prepare_cached("DELETE FROM tokens WHERE hash = ?1 AND execution = ?2").map_err(db)?;
+        for hash in &c.tokens_remove {
+            stmt.execute(params![hash, execution]).map_err(db)?;
         }
     }
     Ok(())

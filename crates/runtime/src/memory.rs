@@ -183,8 +183,9 @@ fn check_history(existing: &BTreeMap<u64, String>, rows: &[HistoryRow]) -> Resul
     Ok(())
 }
 
-/// Applies a commit whose checks passed: removals before additions, so a commit may replace
-/// an outbox entry or token by removing and adding the same key.
+/// Applies a commit whose checks passed: additions before removals, so that a key both added
+/// and removed by one commit is not stored (a final commit clears everything, including what
+/// its own step asked for).
 fn apply(inner: &mut Inner, arn: &str, commit: &Commit) {
     let Some(exec) = inner.executions.get_mut(arn) else { return };
     exec.record.version = commit.expected_version + 1;
@@ -195,21 +196,21 @@ fn apply(inner: &mut Inner, arn: &str, commit: &Commit) {
     for row in &commit.history {
         exec.history.insert(row.id, row.json.clone());
     }
-    for key in &commit.outbox_remove {
-        exec.outbox.remove(key);
-    }
     for entry in &commit.outbox_add {
         exec.outbox.insert(entry.key.clone(), entry.clone());
     }
-    for hash in &commit.tokens_remove {
-        if inner.tokens.get(hash).is_some_and(|t| t.execution_arn == arn) {
-            inner.tokens.remove(hash);
-        }
+    for key in &commit.outbox_remove {
+        exec.outbox.remove(key);
     }
     for token in &commit.tokens_add {
         let mut token = token.clone();
         token.execution_arn = arn.to_string();
         inner.tokens.insert(token.hash.clone(), token);
+    }
+    for hash in &commit.tokens_remove {
+        if inner.tokens.get(hash).is_some_and(|t| t.execution_arn == arn) {
+            inner.tokens.remove(hash);
+        }
     }
 }
 

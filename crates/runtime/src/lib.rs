@@ -7,9 +7,12 @@
 pub mod engine;
 pub mod env;
 pub mod invoke;
+pub mod memory;
 pub mod mock;
 pub mod ports;
 pub mod runner;
+pub mod store_tests;
 
+pub use memory::MemoryStore;
 pub use mock::{MockConfig, MockResponse};
 pub use runner::{run_to_end, Clock, MockResolver, Outcome, Resolution, Resolver, RunError};

@@ -12,6 +12,7 @@ pub mod env;
 pub mod invoke;
 pub mod mock;
 pub mod ports;
+pub mod resolvers;
 pub mod runner;
 
 pub use mock::{MockConfig, MockResponse};

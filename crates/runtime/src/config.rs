@@ -263,7 +263,7 @@ impl ProjectConfig {
             if key.is_empty() {
                 return Err(ctx.at(&path, entry.span(), "a resource key cannot be empty"));
             }
-            let resource = resource(&ctx, &path, entry, base_dir)?;
+            let resource = resource(&ctx, &path, &key, entry, base_dir)?;
             config.resources.insert(key, resource);
         }
         for (key, entry) in raw.activities {
@@ -410,6 +410,8 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
     for segment in path.iter() {
         match segment {
             Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            // Spanned values add their private field names to the path; they are not keys.
+            Segment::Map { key } | Segment::Enum { variant: key } if key.starts_with("$__") => {}
             Segment::Map { key } | Segment::Enum { variant: key } => {
                 if !out.is_empty() {
                     out.push('.');
@@ -419,8 +421,7 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
             Segment::Unknown => {}
         }
     }
-    // Spanned values add their private field names to the path; they are not keys.
-    out.split('.').filter(|s| !s.starts_with("$__")).collect::<Vec<_>>().join(".")
+    out
 }
 
 fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Error> {
@@ -434,6 +435,7 @@ fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Erro
 fn resource(
     ctx: &Ctx<'_>,
     path: &str,
+    key: &str,
     entry: Spanned<RawResource>,
     base_dir: &Path,
 ) -> Result<ResourceConfig, Error> {
@@ -489,7 +491,16 @@ fn resource(
         }
         Target::Http(HttpTarget { url: url.into_inner(), headers })
     } else if let Some(url) = raw.lambda_endpoint {
-        check_url(ctx, &format!("{path}.lambda_endpoint"), &url)?;
+        let at = format!("{path}.lambda_endpoint");
+        check_url(ctx, &at, &url)?;
+        let parts: Vec<&str> = key.split(':').collect();
+        if key.starts_with("arn:") && !(parts.len() >= 7 && parts[2] == "lambda" && parts[5] == "function") {
+            return Err(ctx.at(
+                &at,
+                url.span(),
+                "`lambda_endpoint` applies to Lambda functions only (a function ARN or name)",
+            ));
+        }
         Target::LambdaEndpoint(url.into_inner())
     } else {
         return Err(ctx.at(path, span, "set exactly one of `command`, `http` or `lambda_endpoint`"));

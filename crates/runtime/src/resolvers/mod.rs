@@ -508,7 +508,10 @@ impl ConfiguredInvoker {
             let region = f.region.as_deref().unwrap_or(&config.region);
             let account = f.account.as_deref().unwrap_or(&config.account);
             let arn = format!("arn:aws:lambda:{region}:{account}:function:{}", f.name);
-            let mut keys = vec![f.written.clone()];
+            let mut keys = Vec::new();
+            if f.written.starts_with("arn:") {
+                keys.push(f.written.clone());
+            }
             if let Some(q) = &f.qualifier {
                 keys.push(format!("{arn}:{q}"));
             }

@@ -193,6 +193,17 @@ impl ProjectConfig {
         ProjectConfig::parse(&text, &path.display().to_string(), &base, &process_env)
     }
 
+    /// The project in `dir`: its `statecraft.toml` when there is one, else the defaults (and
+    /// the environment's Lambda endpoint).
+    pub fn find(dir: &Path) -> Result<ProjectConfig, Error> {
+        let file = dir.join(FILE_NAME);
+        if file.is_file() {
+            return ProjectConfig::load(&file);
+        }
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Ok(ProjectConfig::defaults(&dir, &process_env))
+    }
+
     /// The configuration of a project without a file: defaults, plus the environment's
     /// Lambda endpoint.
     pub fn defaults(base_dir: &Path, env: EnvLookup<'_>) -> ProjectConfig {

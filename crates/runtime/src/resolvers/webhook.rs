@@ -49,7 +49,7 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
 /// One activity task to deliver.
 #[derive(Debug, Clone, Copy)]
-pub struct ActivityTask<'a> {
+pub struct Task<'a> {
     pub activity_arn: &'a str,
     pub execution_arn: Option<&'a str>,
     pub token: &'a str,
@@ -117,7 +117,7 @@ impl Pusher {
     pub async fn push(
         &self,
         activity: &ActivityConfig,
-        task: &ActivityTask<'_>,
+        task: &Task<'_>,
         deadline: Instant,
     ) -> Result<Delivered, PushError> {
         let body = body(task);
@@ -168,7 +168,7 @@ impl Pusher {
 }
 
 /// The exact body of a push.
-pub fn body(task: &ActivityTask<'_>) -> Vec<u8> {
+pub fn body(task: &Task<'_>) -> Vec<u8> {
     let mut m = Map::new();
     m.insert("taskToken".into(), Value::String(task.token.to_string()));
     m.insert("input".into(), task.input.clone());

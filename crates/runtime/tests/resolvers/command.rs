@@ -155,6 +155,32 @@ async fn timeout_kills_the_program_and_its_children() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+fn read_pids(path: &std::path::Path) -> Option<Vec<u32>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.split_whitespace().map(|p| p.parse().ok()).collect()
+}
+
+#[tokio::test]
+async fn cancelling_the_call_kills_the_program_and_its_children() {
+    let dir = std::env::temp_dir().join(format!("statecraft-cancel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pid_file = dir.join("pids");
+    let _ = std::fs::remove_file(&pid_file);
+    let resolver = python("sleepy.py", &[pid_file.to_str().unwrap()]);
+    // As the engine does when a task is cancelled: abort the task running the call.
+    let call = tokio::spawn(async move { resolver.invoke(&request("Slow", LAMBDA, json!({}))).await });
+    assert!(eventually(Duration::from_secs(20), || read_pids(&pid_file).is_some()).await, "never started");
+    let pids = read_pids(&pid_file).unwrap();
+    assert!(pids.iter().all(|p| alive(*p)));
+    call.abort();
+    assert!(call.await.unwrap_err().is_cancelled());
+    assert!(
+        eventually(Duration::from_secs(5), || pids.iter().all(|p| !alive(*p))).await,
+        "{pids:?} still alive"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn lambda_invoke_gets_the_payload_and_returns_the_envelope() {
     let req = request(

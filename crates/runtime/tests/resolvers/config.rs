@@ -156,6 +156,13 @@ fn errors_display_file_line_column_and_key() {
     let text = err.to_string();
     assert!(text.starts_with("statecraft.toml:4:"), "{text}");
     assert!(text.contains("`resources.T.http`"), "{text}");
+    // A directory with a file loads it; one without gets the defaults.
+    assert_eq!(
+        ProjectConfig::find(&fixtures()).unwrap().activity("Approve").map(|a| a.webhook.as_str()),
+        Some("http://127.0.0.1:7070/tasks")
+    );
+    let bare = ProjectConfig::find(&fixtures().join("handlers")).unwrap();
+    assert!(bare.resources.is_empty() && bare.data_dir.ends_with("handlers/.statecraft"));
     let missing = ProjectConfig::load(Path::new("/nonexistent/statecraft.toml")).unwrap_err();
     assert!(matches!(missing, Error::Read { .. }), "{missing}");
 }

@@ -1,6 +1,6 @@
 //! The HTTP resolver against a real server on 127.0.0.1:0.
 
-use crate::common::{dead_url, request, Reply, Server};
+use crate::common::{dead_url, eventually, request, Reply, Server};
 use serde_json::{json, Value};
 use statecraft_runtime::config::HttpTarget;
 use statecraft_runtime::invoke::{Invocation, TaskInvoker};
@@ -101,4 +101,22 @@ async fn wait_for_task_token_is_submitted() {
     let inv = resolver(server.url("/")).invoke(&req).await;
     assert_eq!(inv, Invocation::Submitted(json!({"MessageId": "m-1"})));
     assert_eq!(server.received()[0].header("x-statecraft-task-token").as_deref(), Some("tok-9"));
+}
+
+#[tokio::test]
+async fn lambda_invoke_event_answers_202_and_calls_in_the_background() {
+    let server = Server::start(|_, _| Reply::json(200, &json!({"done": true}))).await;
+    let params = json!({"FunctionName": "Thumbnail", "InvocationType": "Event", "Payload": {"p": 1}});
+    let inv = resolver(server.url("/")).invoke(&request("S", "arn:aws:states:::lambda:invoke", params)).await;
+    let Invocation::Done(Resolution::Succeeded(out)) = inv else { panic!("expected success") };
+    assert_eq!((out["StatusCode"].clone(), out["Payload"].clone()), (json!(202), json!("")));
+    assert!(out.get("ExecutedVersion").is_none());
+    assert!(eventually(Duration::from_secs(5), || server.received().len() == 1).await);
+    assert_eq!(server.received()[0].json(), json!({"p": 1}));
+    // DryRun calls nothing.
+    let params = json!({"FunctionName": "Thumbnail", "InvocationType": "DryRun"});
+    let inv = resolver(server.url("/")).invoke(&request("S", "arn:aws:states:::lambda:invoke", params)).await;
+    let Invocation::Done(Resolution::Succeeded(out)) = inv else { panic!("expected success") };
+    assert_eq!(out["StatusCode"], 204);
+    assert_eq!(server.received().len(), 1);
 }

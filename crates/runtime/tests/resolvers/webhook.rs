@@ -4,8 +4,8 @@ use crate::common::{dead_url, Reply, Server};
 use serde_json::json;
 use statecraft_runtime::config::{ActivityConfig, Secret};
 use statecraft_runtime::resolvers::webhook::{
-    self, verify, ActivityTask, PushError, Pusher, RetryPolicy, VerifyError, DELIVERY_HEADER,
-    SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    self, verify, PushError, Pusher, RetryPolicy, Task, VerifyError, DELIVERY_HEADER, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
 };
 use std::time::Duration;
 use tokio::time::Instant;
@@ -38,12 +38,8 @@ async fn receiver(then: impl Fn(usize) -> u16 + Send + Sync + 'static) -> Server
 async fn pushes_a_signed_task() {
     let server = receiver(|_| 200).await;
     let input = json!({"order": 17});
-    let task = ActivityTask {
-        activity_arn: ACTIVITY,
-        execution_arn: Some("arn:exec"),
-        token: "tok-1",
-        input: &input,
-    };
+    let task =
+        Task { activity_arn: ACTIVITY, execution_arn: Some("arn:exec"), token: "tok-1", input: &input };
     let pusher = Pusher::new(policy(10)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let done = pusher.push(&activity(server.url("/tasks"), SECRET), &task, deadline).await.unwrap();
@@ -68,7 +64,7 @@ async fn pushes_a_signed_task() {
 async fn a_bad_signature_is_rejected_until_the_deadline() {
     let server = receiver(|_| 200).await;
     let input = json!({});
-    let task = ActivityTask { activity_arn: ACTIVITY, execution_arn: None, token: "t", input: &input };
+    let task = Task { activity_arn: ACTIVITY, execution_arn: None, token: "t", input: &input };
     let pusher = Pusher::new(policy(20)).unwrap();
     let deadline = Instant::now() + Duration::from_millis(400);
     let err = pusher.push(&activity(server.url("/"), b"wrong-secret"), &task, deadline).await.unwrap_err();
@@ -83,7 +79,7 @@ async fn a_bad_signature_is_rejected_until_the_deadline() {
 async fn retries_with_backoff_until_accepted() {
     let server = receiver(|n| if n < 2 { 503 } else { 204 }).await;
     let input = json!({"x": 1});
-    let task = ActivityTask { activity_arn: ACTIVITY, execution_arn: None, token: "t", input: &input };
+    let task = Task { activity_arn: ACTIVITY, execution_arn: None, token: "t", input: &input };
     let pusher = Pusher::new(policy(40)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let done = pusher.push(&activity(server.url("/"), SECRET), &task, deadline).await.unwrap();
@@ -103,7 +99,7 @@ async fn retries_with_backoff_until_accepted() {
 async fn the_deadline_stops_retries() {
     let url = dead_url().await;
     let input = json!({});
-    let task = ActivityTask { activity_arn: ACTIVITY, execution_arn: None, token: "t", input: &input };
+    let task = Task { activity_arn: ACTIVITY, execution_arn: None, token: "t", input: &input };
     let pusher = Pusher::new(policy(10)).unwrap();
     let started = Instant::now();
     let deadline = started + Duration::from_millis(300);

@@ -34,23 +34,23 @@
 //! Resolvers do not retry: `Retry` in the definition does. Activities are not resolved here
 //! but queued for workers; [`webhook`] pushes queued tasks to a configured URL.
 
+mod call;
 pub mod command;
+mod configured;
 pub mod http;
 pub mod lambda;
 pub mod webhook;
 
+pub use call::FunctionRef;
 pub use command::CommandResolver;
+pub use configured::{ConfiguredInvoker, Route};
 pub use http::HttpResolver;
 pub use lambda::LambdaResolver;
 
-use crate::config::{ProjectConfig, Target};
-use crate::invoke::{Invocation, MockInvoker, TaskInvoker};
+use crate::invoke::Invocation;
 use crate::runner::Resolution;
-use async_trait::async_trait;
+pub(crate) use call::{prepare, Call, InvocationType};
 use serde_json::Value;
-use statecraft_asl::{Pattern, Resource};
-use statecraft_core::TaskRequest;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Lambda's maximum function timeout: the bound of a Lambda call when nothing sets one.
@@ -126,161 +126,6 @@ impl Shape {
     fn is_lambda(self) -> bool {
         matches!(self, Shape::Lambda | Shape::LambdaInvoke { .. })
     }
-}
-
-/// `InvocationType` of `lambda:invoke`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InvocationType {
-    RequestResponse,
-    Event,
-    DryRun,
-}
-
-impl InvocationType {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            InvocationType::RequestResponse => "RequestResponse",
-            InvocationType::Event => "Event",
-            InvocationType::DryRun => "DryRun",
-        }
-    }
-}
-
-/// A Lambda function named by an ARN, a partial ARN or a name, with an optional qualifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionRef {
-    pub name: String,
-    pub qualifier: Option<String>,
-    /// Region and account when the reference was a full ARN.
-    pub region: Option<String>,
-    pub account: Option<String>,
-    /// The reference as written.
-    pub written: String,
-}
-
-impl FunctionRef {
-    /// Parses `NAME[:QUALIFIER]`, `ACCOUNT:function:NAME[:QUALIFIER]` or
-    /// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
-    pub fn parse(s: &str) -> Option<FunctionRef> {
-        let parts: Vec<&str> = s.split(':').collect();
-        let (region, account, name, qualifier) = match parts.as_slice() {
-            ["arn", _, "lambda", region, account, "function", name, rest @ ..] if rest.len() <= 1 => {
-                (Some(*region), Some(*account), *name, rest.first().copied())
-            }
-            [account, "function", name, rest @ ..] if rest.len() <= 1 => {
-                (None, Some(*account), *name, rest.first().copied())
-            }
-            [name, rest @ ..] if rest.len() <= 1 => (None, None, *name, rest.first().copied()),
-            _ => return None,
-        };
-        let name_ok = |n: &str| {
-            !n.is_empty()
-                && n.len() <= 140
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        };
-        let qualifier_ok = |q: &str| {
-            !q.is_empty()
-                && q.len() <= 128
-                && q.chars().all(|c| c.is_ascii_alphanumeric() || "$-_".contains(c))
-        };
-        if !name_ok(name) || !qualifier.is_none_or(qualifier_ok) {
-            return None;
-        }
-        Some(FunctionRef {
-            name: name.to_string(),
-            qualifier: qualifier.map(str::to_string),
-            region: region.filter(|r| !r.is_empty()).map(str::to_string),
-            account: account.filter(|a| !a.is_empty()).map(str::to_string),
-            written: s.to_string(),
-        })
-    }
-}
-
-/// What a request asks a backend to do.
-#[derive(Debug, Clone)]
-pub(crate) struct Call {
-    pub(crate) shape: Shape,
-    pub(crate) state_name: String,
-    pub(crate) resource: String,
-    pub(crate) payload: Value,
-    pub(crate) function: Option<FunctionRef>,
-    pub(crate) invocation_type: InvocationType,
-    pub(crate) log_tail: bool,
-    pub(crate) client_context: Option<String>,
-    pub(crate) token: Option<String>,
-    pub(crate) timeout: Option<Duration>,
-}
-
-fn task_failed(cause: String) -> Resolution {
-    Resolution::Failed { error: Some("States.TaskFailed".into()), cause: Some(cause) }
-}
-
-/// Reads what the request asks for: the payload and options by resource form.
-pub(crate) fn prepare(request: &TaskRequest) -> Result<Call, Resolution> {
-    let mut call = Call {
-        shape: Shape::Plain { submitted: request.resource.pattern() == Pattern::WaitForTaskToken },
-        state_name: request.state_name.clone(),
-        resource: request.resource.arn().to_string(),
-        payload: request.input.clone(),
-        function: None,
-        invocation_type: InvocationType::RequestResponse,
-        log_tail: false,
-        client_context: None,
-        token: request.token.clone(),
-        timeout: request.timeout_seconds.map(Duration::from_secs),
-    };
-    let bad = |what: String| {
-        task_failed(format!("state '{}' (resource {}): {what}", request.state_name, request.resource.arn()))
-    };
-    match &request.resource {
-        Resource::Lambda { arn, .. } => {
-            call.shape = Shape::Lambda;
-            call.function = Some(
-                FunctionRef::parse(arn).ok_or_else(|| bad(format!("invalid Lambda function ARN {arn}")))?,
-            );
-        }
-        Resource::Service { service, action, pattern, .. } if service == "lambda" && action == "invoke" => {
-            let submitted = match pattern {
-                Pattern::RequestResponse => false,
-                Pattern::WaitForTaskToken => true,
-                Pattern::Sync | Pattern::Sync2 => {
-                    return Err(bad("lambda:invoke does not support the .sync integration pattern".into()))
-                }
-            };
-            call.shape = Shape::LambdaInvoke { submitted };
-            let params = &request.input;
-            let name = params
-                .get("FunctionName")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad("Parameters need a string FunctionName".into()))?;
-            let mut function =
-                FunctionRef::parse(name).ok_or_else(|| bad(format!("invalid FunctionName {name:?}")))?;
-            match params.get("Qualifier") {
-                None | Some(Value::Null) => {}
-                Some(Value::String(q)) => function.qualifier = Some(q.clone()),
-                Some(_) => return Err(bad("Qualifier must be a string".into())),
-            }
-            call.function = Some(function);
-            call.payload = match params.get("Payload") {
-                None | Some(Value::Null) => Value::Object(Default::default()),
-                // A string that holds JSON is sent as that JSON, as AWS does.
-                Some(Value::String(s)) => {
-                    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
-                }
-                Some(v) => v.clone(),
-            };
-            call.invocation_type = match params.get("InvocationType").and_then(Value::as_str) {
-                None | Some("RequestResponse") => InvocationType::RequestResponse,
-                Some("Event") => InvocationType::Event,
-                Some("DryRun") => InvocationType::DryRun,
-                Some(other) => return Err(bad(format!("invalid InvocationType {other:?}"))),
-            };
-            call.log_tail = params.get("LogType").and_then(Value::as_str) == Some("Tail");
-            call.client_context = params.get("ClientContext").and_then(Value::as_str).map(str::to_string);
-        }
-        _ => {}
-    }
-    Ok(call)
 }
 
 /// A configured backend.
@@ -456,152 +301,9 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// How a request was routed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Route {
-    /// The `[resources]` key that matched; `None` for the `[lambda]` default endpoint.
-    pub key: Option<String>,
-    pub target: Target,
-    pub timeout: Option<Duration>,
-}
-
-/// The project's invoker: mocks first (when given), then the `[resources]` mapping, then the
-/// `[lambda]` default endpoint; anything else fails with `States.TaskFailed` naming the
-/// state and resource.
-pub struct ConfiguredInvoker {
-    config: Arc<ProjectConfig>,
-    client: reqwest::Client,
-    mocks: Option<MockInvoker>,
-}
-
-impl ConfiguredInvoker {
-    pub fn new(config: ProjectConfig) -> Result<ConfiguredInvoker, Error> {
-        Ok(ConfiguredInvoker { config: Arc::new(config), client: http::client()?, mocks: None })
-    }
-
-    /// Answers the states these mocks cover from the mocks (Step Functions Local behaviour).
-    pub fn with_mocks(mut self, mocks: MockInvoker) -> ConfiguredInvoker {
-        self.mocks = Some(mocks);
-        self
-    }
-
-    pub fn config(&self) -> &ProjectConfig {
-        &self.config
-    }
-
-    /// Where a request goes, or `None` when nothing is configured for it.
-    pub fn route(&self, request: &TaskRequest) -> Option<Route> {
-        let call = prepare(request).ok()?;
-        self.route_call(&request.resource, &call)
-    }
-
-    fn route_call(&self, resource: &Resource, call: &Call) -> Option<Route> {
-        let config = &self.config;
-        let found = |key: &str| {
-            config.resource(key).map(|r| Route {
-                key: Some(key.to_string()),
-                target: r.target.clone(),
-                timeout: r.timeout_seconds.map(Duration::from_secs),
-            })
-        };
-        if let Some(f) = &call.function {
-            let region = f.region.as_deref().unwrap_or(&config.region);
-            let account = f.account.as_deref().unwrap_or(&config.account);
-            let arn = format!("arn:aws:lambda:{region}:{account}:function:{}", f.name);
-            let mut keys = Vec::new();
-            if f.written.starts_with("arn:") {
-                keys.push(f.written.clone());
-            }
-            if let Some(q) = &f.qualifier {
-                keys.push(format!("{arn}:{q}"));
-            }
-            keys.push(arn);
-            if let Some(q) = &f.qualifier {
-                keys.push(format!("{}:{q}", f.name));
-            }
-            keys.push(f.name.clone());
-            if let Some(route) = keys.iter().find_map(|k| found(k)) {
-                return Some(route);
-            }
-            return config.lambda.endpoint.as_ref().map(|e| Route {
-                key: None,
-                target: Target::LambdaEndpoint(e.clone()),
-                timeout: config.lambda.timeout_seconds.map(Duration::from_secs),
-            });
-        }
-        let arn = resource.arn();
-        let bare = arn.strip_suffix(resource.pattern().suffix()).unwrap_or(arn);
-        let mut route = found(arn).or_else(|| found(bare));
-        if route.is_none() {
-            if let Resource::Activity { name, .. } = resource {
-                route = found(name);
-            }
-        }
-        // `lambda_endpoint` needs a function name, which only Lambda resources have.
-        route.filter(|r| !matches!(r.target, Target::LambdaEndpoint(_)))
-    }
-
-    fn backend(&self, route: &Route) -> Backend {
-        let timeout = route.timeout;
-        match &route.target {
-            Target::Command(t) => Backend::Command(CommandResolver::new(t.clone()).with_timeout_opt(timeout)),
-            Target::Http(t) => Backend::Http(
-                HttpResolver::with_client(self.client.clone(), t.clone()).with_timeout_opt(timeout),
-            ),
-            Target::LambdaEndpoint(e) => Backend::Lambda(
-                LambdaResolver::with_client(self.client.clone(), e.clone()).with_timeout_opt(timeout),
-            ),
-        }
-    }
-}
-
-#[async_trait]
-impl TaskInvoker for ConfiguredInvoker {
-    async fn invoke(&self, request: &TaskRequest) -> Invocation {
-        if let Some(mocks) = &self.mocks {
-            if mocks.has_mock(&request.state_name) {
-                return mocks.invoke(request).await;
-            }
-        }
-        let call = match prepare(request) {
-            Ok(c) => c,
-            Err(r) => return Invocation::Done(r),
-        };
-        let Some(backend) = self.route_call(&request.resource, &call).map(|r| self.backend(&r)) else {
-            let hint = if call.function.is_some() {
-                "map it under [resources] in statecraft.toml, or set [lambda] endpoint (or AWS_ENDPOINT_URL_LAMBDA)"
-            } else if matches!(request.resource, Resource::Activity { .. }) {
-                "activities are run by workers polling GetActivityTask, or pushed to an [activities] webhook"
-            } else {
-                "map its ARN under [resources] in statecraft.toml"
-            };
-            return Invocation::Done(task_failed(format!(
-                "no resolver configured for state '{}' (resource {}): {hint}",
-                request.state_name,
-                request.resource.arn()
-            )));
-        };
-        run(&backend, call).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn function_references() {
-        let f = FunctionRef::parse("arn:aws:lambda:eu-west-1:111122223333:function:Fn:prod").unwrap();
-        assert_eq!((f.name.as_str(), f.qualifier.as_deref()), ("Fn", Some("prod")));
-        assert_eq!((f.region.as_deref(), f.account.as_deref()), (Some("eu-west-1"), Some("111122223333")));
-        let f = FunctionRef::parse("111122223333:function:Fn").unwrap();
-        assert_eq!((f.name.as_str(), f.account.as_deref(), f.region), ("Fn", Some("111122223333"), None));
-        let f = FunctionRef::parse("Fn:$LATEST").unwrap();
-        assert_eq!(f.qualifier.as_deref(), Some("$LATEST"));
-        assert!(FunctionRef::parse("").is_none());
-        assert!(FunctionRef::parse("a b").is_none());
-        assert!(FunctionRef::parse("a:b:c").is_none());
-    }
 
     #[test]
     fn error_documents() {

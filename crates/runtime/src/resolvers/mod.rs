@@ -34,6 +34,7 @@
 //! Resolvers do not retry: `Retry` in the definition does. Activities are not resolved here
 //! but queued for workers; [`webhook`] pushes queued tasks to a configured URL.
 
+pub mod blocking;
 mod call;
 pub mod command;
 mod configured;
@@ -41,6 +42,7 @@ pub mod http;
 pub mod lambda;
 pub mod webhook;
 
+pub use blocking::BlockingResolver;
 pub use call::FunctionRef;
 pub use command::CommandResolver;
 pub use configured::{ConfiguredInvoker, Route};

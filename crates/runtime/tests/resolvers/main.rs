@@ -8,4 +8,5 @@ mod config;
 mod http;
 mod lambda;
 mod routing;
+mod run;
 mod webhook;

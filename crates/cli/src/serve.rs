@@ -4,8 +4,10 @@
 
 use statecraft_api::{router, with_auth, AuthConfig, RouterConfig};
 use statecraft_local::SqliteStore;
+use statecraft_runtime::config::ProjectConfig;
 use statecraft_runtime::engine::{Engine, EngineConfig};
 use statecraft_runtime::invoke::{MockInvoker, TaskInvoker};
+use statecraft_runtime::resolvers::ConfiguredInvoker;
 use statecraft_runtime::MockConfig;
 use statecraft_service::Service;
 use std::net::SocketAddr;
@@ -18,19 +20,22 @@ pub(crate) struct Args {
     /// Address to listen on. Anything but loopback requires --token.
     #[arg(long, default_value = "127.0.0.1:8083")]
     bind: SocketAddr,
-    /// Where executions are stored.
-    #[arg(long, default_value = ".statecraft")]
-    data_dir: PathBuf,
+    /// Where executions are stored (default: the project file's `data_dir`, `.statecraft`).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The project file (default: ./statecraft.toml when present): what runs each Task resource.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Bearer token every API request must carry (also read from STATECRAFT_TOKEN). AWS
     /// clients, which sign requests instead, pass it as their access key id.
     #[arg(long, env = "STATECRAFT_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Region of the ARNs this server issues.
-    #[arg(long, default_value = "us-east-1")]
-    region: String,
-    /// Account of the ARNs this server issues.
-    #[arg(long, default_value = "123456789012")]
-    account: String,
+    /// Region of the ARNs this server issues (default: the project file's, us-east-1).
+    #[arg(long)]
+    region: Option<String>,
+    /// Account of the ARNs this server issues (default: the project file's, 123456789012).
+    #[arg(long)]
+    account: Option<String>,
     /// Answer Task states from a Step Functions Local mock file (with --test-case).
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -65,32 +70,43 @@ pub(crate) fn main(args: Args) -> ExitCode {
     }
 }
 
-fn invoker(args: &Args) -> Result<Arc<dyn TaskInvoker>, String> {
-    let mocks = match &args.mock_config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", p.display()))?;
-            let case = args.test_case.as_deref().ok_or("--mock-config needs --test-case")?;
-            MockConfig::from_file(&doc, None, case).map_err(|e| e.to_string())?
-        }
-        None => MockConfig::default(),
-    };
-    Ok(Arc::new(MockInvoker::new(mocks)))
+fn project(args: &Args) -> Result<ProjectConfig, String> {
+    match &args.config {
+        Some(p) => ProjectConfig::load(p),
+        None => ProjectConfig::find(std::path::Path::new(".")),
+    }
+    .map_err(|e| e.to_string())
+}
+
+fn invoker(args: &Args, project: &ProjectConfig) -> Result<Arc<dyn TaskInvoker>, String> {
+    let mut invoker = ConfiguredInvoker::new(project.clone()).map_err(|e| e.to_string())?;
+    if let Some(p) = &args.mock_config {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", p.display()))?;
+        let case = args.test_case.as_deref().ok_or("--mock-config needs --test-case")?;
+        let mocks = MockConfig::from_file(&doc, None, case).map_err(|e| e.to_string())?;
+        invoker = invoker.with_mocks(MockInvoker::new(mocks));
+    }
+    Ok(Arc::new(invoker))
 }
 
 async fn serve(args: Args) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir).map_err(|e| format!("cannot create {}: {e}", args.data_dir.display()))?;
-    let store = SqliteStore::open(&args.data_dir).map_err(|e| format!("cannot open the store in {}: {e}", args.data_dir.display()))?;
+    let project = project(&args)?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| project.data_dir.clone());
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let store = SqliteStore::open(&data_dir)
+        .map_err(|e| format!("cannot open the store in {}: {e}", data_dir.display()))?;
     let config = EngineConfig {
-        region: args.region.clone(),
-        account: args.account.clone(),
+        region: args.region.clone().unwrap_or_else(|| project.region.clone()),
+        account: args.account.clone().unwrap_or_else(|| project.account.clone()),
         limits: statecraft_core::Limits {
             max_history_events: args.history_quota.then_some(25_000),
             ..Default::default()
         },
         ..EngineConfig::default()
     };
-    let engine = Engine::new(Arc::new(store), invoker(&args)?, config);
+    let engine = Engine::new(Arc::new(store), invoker(&args, &project)?, config);
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
     let service = Arc::new(Service::new(engine));
     let app = router(service, &RouterConfig::default());
@@ -99,11 +115,13 @@ async fn serve(args: Args) -> Result<(), String> {
         None => AuthConfig::default(),
     };
     let app = with_auth(app, auth);
-    let listener = tokio::net::TcpListener::bind(args.bind).await.map_err(|e| format!("cannot bind {}: {e}", args.bind))?;
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| format!("cannot bind {}: {e}", args.bind))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!(
         "statecraft serve: listening on http://{local} (data in {}, {resumed} execution(s) resumed)",
-        args.data_dir.display()
+        data_dir.display()
     );
     eprintln!("  aws stepfunctions --endpoint-url http://{local} list-state-machines");
     axum::serve(listener, app)

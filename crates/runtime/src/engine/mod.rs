@@ -64,7 +64,7 @@ pub enum Error {
     InvalidToken,
     #[error("the task token has expired or its task is already closed")]
     TaskTimedOut,
-        #[error("execution not redrivable: {0}")]
+    #[error("execution not redrivable: {0}")]
     NotRedrivable(String),
     #[error("{0}")]
     Internal(String),
@@ -171,7 +171,7 @@ impl Engine {
         &self.inner.store
     }
 
-        pub fn config(&self) -> &EngineConfig {
+    pub fn config(&self) -> &EngineConfig {
         &self.inner.config
     }
 
@@ -217,7 +217,7 @@ impl Engine {
         Inner::deliver(&self.inner, arn, Event::Stopped { error, cause }).await
     }
 
-        /// RedriveExecution: restarts an unsuccessful execution from where it stopped.
+    /// RedriveExecution: restarts an unsuccessful execution from where it stopped.
     pub async fn redrive(&self, arn: &str) -> Result<ExecutionSummary> {
         Inner::redrive(&self.inner, arn).await
     }
@@ -413,7 +413,7 @@ impl Inner {
         }))
     }
 
-        async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionSummary> {
+    async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionSummary> {
         for _attempt in 0..8 {
             let slot = self.slot(arn);
             let mut guard = slot.lock().await;

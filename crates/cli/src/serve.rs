@@ -7,6 +7,7 @@ use statecraft_local::SqliteStore;
 use statecraft_runtime::config::ProjectConfig;
 use statecraft_runtime::engine::{Engine, EngineConfig};
 use statecraft_runtime::invoke::{MockInvoker, TaskInvoker};
+use statecraft_runtime::resolvers::webhook::WebhookActivities;
 use statecraft_runtime::resolvers::ConfiguredInvoker;
 use statecraft_runtime::MockConfig;
 use statecraft_service::Service;
@@ -107,9 +108,14 @@ async fn serve(args: Args) -> Result<(), String> {
         ..EngineConfig::default()
     };
     let engine = Engine::new(Arc::new(store), invoker(&args, &project)?, config);
+    if !project.activities.is_empty() {
+        let push = WebhookActivities::new(project.clone()).map_err(|e| e.to_string())?;
+        engine.set_activity_push(Arc::new(push));
+    }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let service = Arc::new(Service::new(engine));
-    let app = router(service, &RouterConfig::default());
+    let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(Service::new(engine));
+    let app =
+        router(service.clone(), &RouterConfig::default()).merge(statecraft_api::callback::router(service));
     let auth = match &args.token {
         Some(t) => AuthConfig::bearer(t.clone()).with_sigv4_access_key(true),
         None => AuthConfig::default(),

@@ -45,6 +45,59 @@ pub(crate) struct Args {
     /// Enforce AWS's 25,000-event history quota.
     #[arg(long)]
     history_quota: bool,
+    /// Create a state machine for each `DIR/*/definition.asl.json` (named after its folder)
+    /// that does not exist yet.
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// Start one execution of this seeded state machine (with its folder's input.json).
+    #[arg(long, requires = "seed")]
+    start: Option<String>,
+}
+
+/// Creates the example state machines and starts one execution (`make run`).
+async fn seed(
+    service: &dyn statecraft_api::StepFunctions,
+    dir: &std::path::Path,
+    start: Option<&str>,
+    scope: &statecraft_service::Scope,
+) -> Result<Vec<String>, String> {
+    use statecraft_api::types::{CreateStateMachineInput, StartExecutionInput};
+    let mut created = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let def = entry.path().join("definition.asl.json");
+        let Ok(definition) = std::fs::read_to_string(&def) else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let input = CreateStateMachineInput {
+            name: name.clone(),
+            definition,
+            role_arn: format!("arn:aws:iam::{}:role/statecraft", scope.account),
+            ..Default::default()
+        };
+        match service.create_state_machine(input).await {
+            Ok(o) => created.push(o.state_machine_arn),
+            Err(e) if e.code() == statecraft_api::ErrorCode::StateMachineAlreadyExists => {}
+            Err(e) => return Err(format!("{}: {}", def.display(), e.message())),
+        }
+    }
+    let mut lines = Vec::new();
+    if let Some(name) = start {
+        let input = std::fs::read_to_string(dir.join(name).join("input.json")).ok();
+        let out = service
+            .start_execution(StartExecutionInput {
+                state_machine_arn: scope.state_machine_arn(name),
+                input,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| format!("starting {name}: {}", e.message()))?;
+        lines.push(out.execution_arn);
+    }
+    Ok(created.into_iter().chain(lines).collect())
 }
 
 pub(crate) fn main(args: Args) -> ExitCode {
@@ -113,7 +166,13 @@ async fn serve(args: Args) -> Result<(), String> {
         engine.set_activity_push(Arc::new(push));
     }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(Service::new(engine));
+    let concrete = Service::new(engine);
+    let scope = concrete.scope().clone();
+    let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(concrete);
+    let mut seeded = Vec::new();
+    if let Some(dir) = &args.seed {
+        seeded = seed(service.as_ref(), dir, args.start.as_deref(), &scope).await?;
+    }
     let app =
         router(service.clone(), &RouterConfig::default()).merge(statecraft_api::callback::router(service));
     let auth = match &args.token {
@@ -130,6 +189,19 @@ async fn serve(args: Args) -> Result<(), String> {
         data_dir.display()
     );
     eprintln!("  aws stepfunctions --endpoint-url http://{local} list-state-machines");
+    for arn in &seeded {
+        if arn.contains(":execution:") {
+            eprintln!(
+                "  aws stepfunctions --endpoint-url http://{local} describe-execution --execution-arn {arn}"
+            );
+            eprintln!("  aws stepfunctions --endpoint-url http://{local} get-execution-history --execution-arn {arn}");
+        } else {
+            eprintln!("  created {arn}");
+        }
+    }
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        eprintln!("  (the aws CLI needs some credentials, any will do: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION={})", scope.region);
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

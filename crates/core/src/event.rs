@@ -77,6 +77,20 @@ pub enum Event {
     TimerFired {
         timer: TimerId,
     },
+    /// Detached fan-out: every child of a Parallel/Map ended within tolerance; `results` are
+    /// their outputs by index.
+    FanoutCompleted {
+        frame: u32,
+        seq: u32,
+        results: Vec<Value>,
+    },
+    /// Detached fan-out: the children failed beyond tolerance (the first failure, or
+    /// `States.ExceedToleratedFailureThreshold`).
+    FanoutFailed {
+        frame: u32,
+        seq: u32,
+        failure: crate::execution::Failure,
+    },
     /// StopExecution.
     Stopped {
         error: Option<String>,
@@ -100,6 +114,16 @@ pub enum Effect {
     },
     /// The execution reached a terminal status.
     ExecutionFinished,
+    /// Detached fan-out: run these children as records of their own and report back with
+    /// [`Event::FanoutCompleted`] or [`Event::FanoutFailed`].
+    StartFanout(Box<crate::detached::FanoutStart>),
+    /// Detached fan-out: stop the children of this fan-out (the state was aborted).
+    CancelFanout {
+        frame: u32,
+        seq: u32,
+    },
+    /// A child record ended: its parent's fan-out should count it.
+    ChildFinished(Box<crate::detached::ChildFinished>),
 }
 
 /// A task to run: what, with which input, within which limits.

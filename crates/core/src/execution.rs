@@ -185,6 +185,13 @@ pub struct Execution {
     /// Workflow variables in scope when the execution starts (TestState's `variables`).
     #[serde(default)]
     pub initial_variables: serde_json::Map<String, Value>,
+    /// Parallel branches and Map iterations run as records of their own
+    /// (see [`crate::detached`]).
+    #[serde(default)]
+    pub detached: bool,
+    /// Set on a child record of a detached fan-out: where it reports its end.
+    #[serde(default)]
+    pub origin: Option<crate::detached::Origin>,
 }
 
 /// The top-level state an unsuccessful execution stopped in.
@@ -234,7 +241,27 @@ impl Execution {
             limits,
             redrive_point: None,
             initial_variables: serde_json::Map::new(),
+            detached: false,
+            origin: None,
         }
+    }
+
+    /// A child record of a detached fan-out: it runs one branch or iteration (`origin.block`)
+    /// on `input` with the parent's variables, and reports its end as
+    /// [`Effect::ChildFinished`]. `info` is the parent execution's (the context object is the
+    /// same). Apply [`Event::Started`] to start it.
+    pub fn child(
+        info: ExecutionInfo,
+        origin: crate::detached::Origin,
+        input: Value,
+        vars: Option<Arc<serde_json::Map<String, Value>>>,
+        limits: Limits,
+    ) -> Execution {
+        let mut e = Execution::new(ExecutionInfo { input, ..info }, limits);
+        e.detached = true;
+        e.initial_variables = vars.map(|v| (*v).clone()).unwrap_or_default();
+        e.origin = Some(origin);
+        e
     }
 
     pub fn is_finished(&self) -> bool {
@@ -331,12 +358,21 @@ impl<'a> Machine<'a> {
             Event::TaskHeartbeat { task } => self.task_heartbeat(task),
             Event::TimerFired { timer } => self.timer_fired(timer),
             Event::Stopped { error, cause } => self.stop(error, cause),
+            Event::FanoutCompleted { frame, seq, results } => {
+                crate::states::fanout::remote_outcome(self, frame, seq, Ok(results))
+            }
+            Event::FanoutFailed { frame, seq, failure } => {
+                crate::states::fanout::remote_outcome(self, frame, seq, Err(failure))
+            }
         }
     }
 
     fn start(&mut self) {
         if !self.exec.frames.is_empty() || self.exec.next_event_id > 1 {
             return; // already started
+        }
+        if let Some(origin) = self.exec.origin.clone() {
+            return self.start_child(origin);
         }
         let input = Arc::new(self.exec.info.input.clone());
         self.emit_execution(EventKind::ExecutionStarted {
@@ -354,6 +390,61 @@ impl<'a> Machine<'a> {
         let vars = Vars { outer: None, own: std::mem::take(&mut self.exec.initial_variables) };
         let id = self.new_frame(None, Definition::ROOT, input, vars, false, 0);
         self.work.push_back(Work::Enter(id));
+    }
+
+    /// Starts a child record: its one frame runs the branch or iteration.
+    fn start_child(&mut self, origin: crate::detached::Origin) {
+        use crate::detached::ChildKind;
+        let input = Arc::new(self.exec.info.input.clone());
+        let vars = Vars { outer: None, own: std::mem::take(&mut self.exec.initial_variables) };
+        let silent = origin.kind == ChildKind::Distributed;
+        let id = self.new_frame(None, BlockId(origin.block), input, vars, silent, origin.prev_event_id);
+        if origin.kind == ChildKind::Iteration {
+            self.emit(
+                id,
+                EventKind::MapIterationStarted {
+                    name: origin.state_name.clone(),
+                    index: u64::from(origin.index),
+                },
+            );
+        }
+        self.work.push_back(Work::Enter(id));
+    }
+
+    /// A child record's frame ended: record the iteration's end and report to the parent.
+    fn end_child(&mut self, origin: crate::detached::Origin, frame: Frame, outcome: Result<Value, Failure>) {
+        use crate::detached::ChildKind;
+        if origin.kind == ChildKind::Iteration {
+            let (name, index) = (origin.state_name.clone(), u64::from(origin.index));
+            let kind = if outcome.is_ok() {
+                EventKind::MapIterationSucceeded { name, index }
+            } else {
+                EventKind::MapIterationFailed { name, index }
+            };
+            // The frame is gone: record against the record's last event.
+            let id = self.exec.next_event_id;
+            self.exec.next_event_id += 1;
+            self.out.history.push(HistoryEvent {
+                id,
+                previous_event_id: frame.prev_event_id,
+                timestamp: self.now,
+                kind,
+            });
+        }
+        self.exec.status = if outcome.is_ok() { Status::Succeeded } else { Status::Failed };
+        self.exec.stop_time = Some(self.now);
+        if let Err(f) = &outcome {
+            self.exec.error = f.error.clone();
+            self.exec.cause = f.cause.clone();
+        }
+        if let Ok(v) = &outcome {
+            self.exec.output = Some(v.clone());
+        }
+        self.exec.frames.clear();
+        self.work.clear();
+        self.out
+            .effects
+            .push(Effect::ChildFinished(Box::new(crate::detached::ChildFinished { origin, outcome })));
     }
 
     /// Creates a frame positioned at its block's start state.
@@ -540,6 +631,11 @@ impl<'a> Machine<'a> {
                 vars: frame.vars.clone(),
                 fanout: frame.failed_fanout.take(),
             });
+        }
+        if frame.parent.is_none() {
+            if let Some(origin) = self.exec.origin.clone() {
+                return self.end_child(origin, frame, outcome);
+            }
         }
         match frame.parent {
             Some(parent) => self.work.push_back(Work::ChildDone { parent, outcome }),

@@ -8,6 +8,7 @@
 //! under `statecraft run`, `statecraft serve` and the serverless step function.
 
 pub mod context;
+pub mod detached;
 pub mod env;
 pub mod event;
 pub mod execution;

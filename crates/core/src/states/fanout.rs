@@ -48,6 +48,9 @@ pub struct Fanout {
     /// Children that succeeded, by index (a redrive re-runs only the others).
     #[serde(default)]
     pub done: Vec<bool>,
+    /// The children run as records of their own (detached mode): this frame only waits.
+    #[serde(default)]
+    pub remote: bool,
 }
 
 /// What the join decides after a child ends.
@@ -63,33 +66,17 @@ pub enum Decision {
 
 impl Fanout {
     pub fn decide(&self) -> Decision {
-        if self.failed > 0 && self.exceeds_tolerance() {
-            return Decision::Fail;
-        }
-        if self.succeeded + self.failed == self.total {
-            return Decision::Succeed;
-        }
-        Decision::Continue
+        crate::detached::decide(
+            self.total,
+            self.succeeded,
+            self.failed,
+            self.tolerated_count,
+            self.tolerated_percentage,
+        )
     }
 
     fn has_tolerance(&self) -> bool {
         self.tolerated_count.is_some() || self.tolerated_percentage.is_some()
-    }
-
-    fn exceeds_tolerance(&self) -> bool {
-        if !self.has_tolerance() {
-            return true;
-        }
-        let by_count = self.tolerated_count.is_some_and(|c| self.failed as u64 > c);
-        let by_pct = self
-            .tolerated_percentage
-            .is_some_and(|p| self.total > 0 && (self.failed as f64 * 100.0 / self.total as f64) > p);
-        match (self.tolerated_count, self.tolerated_percentage) {
-            (Some(_), Some(_)) => by_count && by_pct,
-            (Some(_), None) => by_count,
-            (None, Some(_)) => by_pct,
-            (None, None) => true,
-        }
     }
 
     fn can_start(&self) -> bool {
@@ -130,6 +117,9 @@ pub(crate) fn resume_redriven(m: &mut Machine<'_>, fid: u32, started: EventKind)
 
 /// Starts a fan-out on a frame: blocks it and starts the first children.
 pub(crate) fn begin(m: &mut Machine<'_>, fid: u32, mut fanout: Fanout) {
+    if m.exec.detached && fanout.total > 0 {
+        return begin_detached(m, fid, fanout);
+    }
     fanout.done.resize(fanout.total as usize, false);
     let finished = fanout.succeeded == fanout.total;
     m.block(fid, Blocked::Children(Box::new(fanout)));
@@ -137,6 +127,64 @@ pub(crate) fn begin(m: &mut Machine<'_>, fid: u32, mut fanout: Fanout) {
         return complete(m, fid);
     }
     start_more(m, fid);
+}
+
+/// Detached mode: the shell runs the children; the frame waits for the joined outcome.
+fn begin_detached(m: &mut Machine<'_>, fid: u32, mut fanout: Fanout) {
+    use crate::detached::{ChildKind, ChildSpec, FanoutStart};
+    let Some(frame) = m.frame(fid) else { return };
+    let state = m.def.state(frame.state_ref());
+    let prev_event_id = frame.prev_event_id;
+    let (kind, children) = match &fanout.kind {
+        FanoutKind::Parallel { branches } => (
+            ChildKind::Branch,
+            branches.iter().map(|b| ChildSpec { block: *b, input: fanout.branch_input.clone() }).collect(),
+        ),
+        FanoutKind::Map { processor, distributed } => (
+            if *distributed { ChildKind::Distributed } else { ChildKind::Iteration },
+            std::mem::take(&mut fanout.inputs)
+                .into_iter()
+                .map(|input| ChildSpec { block: *processor, input })
+                .collect::<Vec<_>>(),
+        ),
+    };
+    let start = FanoutStart {
+        frame: fid,
+        seq: 0,
+        state_name: state.name.clone(),
+        kind,
+        max_concurrency: fanout.max_concurrency,
+        tolerated_count: fanout.tolerated_count,
+        tolerated_percentage: fanout.tolerated_percentage,
+        children,
+        vars: fanout.vars.clone(),
+        prev_event_id,
+    };
+    fanout.remote = true;
+    fanout.results.clear();
+    let seq = m.block(fid, Blocked::Children(Box::new(fanout)));
+    m.out.effects.push(Effect::StartFanout(Box::new(FanoutStart { seq, ..start })));
+}
+
+/// Detached mode: the shell reports the joined outcome of a fan-out.
+pub(crate) fn remote_outcome(m: &mut Machine<'_>, fid: u32, seq: u32, outcome: Result<Vec<Value>, Failure>) {
+    let Some(frame) = m.frame(fid) else { return };
+    let current = frame.seq == seq && matches!(&frame.blocked, Blocked::Children(f) if f.remote);
+    if !current {
+        return;
+    }
+    match outcome {
+        Ok(results) => {
+            if let Some(frame) = m.frame_mut(fid) {
+                if let Blocked::Children(f) = &mut frame.blocked {
+                    f.succeeded = f.total;
+                    f.results = results;
+                }
+            }
+            complete(m, fid);
+        }
+        Err(failure) => fail(m, fid, failure, true),
+    }
 }
 
 /// Starts children while the concurrency limit allows.
@@ -237,16 +285,9 @@ pub(crate) fn child_done(m: &mut Machine<'_>, parent: ParentLink, outcome: Resul
         Decision::Continue => start_more(m, fid),
         Decision::Succeed => complete(m, fid),
         Decision::Fail => {
-            let has_tolerance = f.tolerated_count.is_some() || f.tolerated_percentage.is_some();
+            let has_tolerance = f.has_tolerance() && matches!(f.kind, FanoutKind::Map { .. });
             let failure = failure.unwrap_or_else(|| Failure::new(StatesError::BranchFailed.as_str(), ""));
-            let failure = if has_tolerance && matches!(f.kind, FanoutKind::Map { .. }) {
-                Failure::new(
-                    StatesError::ExceedToleratedFailureThreshold.as_str(),
-                    "The specified tolerated failure threshold was exceeded",
-                )
-            } else {
-                failure
-            };
+            let failure = crate::detached::fanout_failure(has_tolerance, failure);
             abort_children(m, fid);
             fail(m, fid, failure, true);
         }
@@ -356,6 +397,15 @@ pub(crate) fn abort_frame(m: &mut Machine<'_>, fid: u32) {
     let Some(frame) = m.frame(fid) else { return };
     let state = m.def.state(frame.state_ref());
     match &frame.blocked {
+        Blocked::Children(f) if f.remote => {
+            let seq = frame.seq;
+            m.out.effects.push(Effect::CancelFanout { frame: fid, seq });
+            let kind = match state.kind {
+                Kind::Parallel(_) => EventKind::ParallelAborted,
+                _ => EventKind::MapAborted,
+            };
+            m.emit(fid, kind);
+        }
         Blocked::Children(_) => {
             abort_children(m, fid);
             let kind = match state.kind {

@@ -60,6 +60,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         vars,
         map_run_arn,
         done: Vec::new(),
+        remote: false,
     };
     fanout::begin(m, fid, f);
 }

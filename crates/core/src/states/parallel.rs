@@ -55,6 +55,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
         vars,
         map_run_arn: None,
         done: Vec::new(),
+        remote: false,
     };
     fanout::begin(m, fid, f);
 }

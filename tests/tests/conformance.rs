@@ -90,7 +90,7 @@ fn conformance_never_regresses() {
         }
         std::fs::write(workspace().join("tests/conformance/known-failures.txt"), text).unwrap();
     }
-    let last = |s: &str| s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or_default().to_string();
+    let last = |s: &str| s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or_default().to_string();
     eprintln!("{}\n{}", last(&summary), last(&accepts));
     let regressions: Vec<_> = failing.iter().filter(|f| !known.contains_key(*f)).collect();
     let fixed: Vec<_> = known.keys().filter(|k| !failing.contains(*k)).collect();

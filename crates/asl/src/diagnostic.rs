@@ -1,4 +1,12 @@
-//! Validation diagnostics in the shape of AWS's `ValidateStateMachineDefinition`.
+//! Validation diagnostics in the shape of AWS's `ValidateStateMachineDefinition`: a severity,
+//! one of AWS's codes, a message in AWS's words where they are known, and a location.
+//!
+//! AWS's conventions, which the parser follows: a missing or unknown field is reported at the
+//! object that holds it (`These fields are required: [Resource]`, `Field 'Retry' is not
+//! supported` at `/States/A`); a field of the other query language at the state; a bad value
+//! at the field itself (`String does not match RFC3339 timestamp` at `/States/W/Timestamp`,
+//! `Minimum value is 0`); two exclusive fields at the first; a bad `.$` binding in a payload
+//! template at the object that holds the binding.
 
 use serde::Serialize;
 use std::fmt;
@@ -10,7 +18,10 @@ pub enum Severity {
     Warning,
 }
 
-/// Diagnostic codes. `as_str()` gives AWS's code.
+/// Diagnostic codes, as AWS lists them for `ValidateStateMachineDefinition`, plus the two it
+/// returns for JSONata expressions. `as_str()` gives AWS's code. AWS has no code of its own for
+/// an unreachable state: it reports one as `MISSING_TRANSITION_TARGET` (`State "X" is not
+/// reachable.`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Code {
@@ -22,7 +33,9 @@ pub enum Code {
     DuplicateStateName,
     InvalidStateName,
     MissingTransitionTarget,
-    UnreachableState,
+    TooDeeplyNested,
+    InvalidJsonataExpression,
+    UnsupportedJsonataExpression,
     NoDollar,
     NoPath,
     PassResultIsStatic,
@@ -39,7 +52,9 @@ impl Code {
             Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
             Code::InvalidStateName => "INVALID_STATE_NAME",
             Code::MissingTransitionTarget => "MISSING_TRANSITION_TARGET",
-            Code::UnreachableState => "UNREACHABLE_STATE",
+            Code::TooDeeplyNested => "TOO_DEEPLY_NESTED",
+            Code::InvalidJsonataExpression => "INVALID_JSONATA_EXPRESSION",
+            Code::UnsupportedJsonataExpression => "UNSUPPORTED_JSONATA_EXPRESSION",
             Code::NoDollar => "NO_DOLLAR",
             Code::NoPath => "NO_PATH",
             Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
@@ -60,8 +75,9 @@ impl Serialize for Code {
     }
 }
 
-/// One problem in a definition: what, and where (a JSON pointer into the definition, e.g.
-/// `/States/Check/Choices/0/Next`).
+/// One problem in a definition: what, and where, written as AWS writes locations: keys joined
+/// by `/`, unescaped, array elements as `Key[i]` (`/States/Check/Choices[0]/Next`). A JSON
+/// syntax error is located in Jackson's form instead, and some diagnostics have no location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -81,15 +97,22 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic that AWS reports without a location.
+    pub fn unlocated(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: code.severity(), code, message: message.into(), location: None }
+    }
+
     /// AWS's `InvalidDefinition` message for CreateStateMachine:
-    /// `Invalid State Machine Definition: 'CODE: message at /location'`.
+    /// `Invalid State Machine Definition: 'CODE: message at /location, CODE: ...'`. AWS prints
+    /// a missing location as `null` (`'MISSING_END_STATE: Workflow has no terminal state at
+    /// null'`).
     pub fn invalid_definition_message(diagnostics: &[Diagnostic]) -> String {
         let parts: Vec<String> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .map(|d| match &d.location {
                 Some(loc) => format!("{}: {} at {}", d.code.as_str(), d.message.trim_end(), loc),
-                None => format!("{}: {}", d.code.as_str(), d.message.trim_end()),
+                None => format!("{}: {} at null", d.code.as_str(), d.message.trim_end()),
             })
             .collect();
         format!("Invalid State Machine Definition: '{}'", parts.join(", "))
@@ -109,7 +132,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Escapes a key for use in a JSON pointer (RFC 6901).
+/// Escapes a key for use in a JSON pointer (RFC 6901). Diagnostics do not use it (AWS's
+/// locations are unescaped); JSONata templates report their inner errors with it.
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }

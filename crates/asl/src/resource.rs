@@ -1,6 +1,12 @@
 //! Task `Resource` ARNs: Lambda functions, activities, optimized service integrations
 //! (`arn:aws:states:::sqs:sendMessage.waitForTaskToken`) and AWS SDK integrations
 //! (`arn:aws:states:::aws-sdk:dynamodb:getItem`).
+//!
+//! [`Resource::parse`] checks the shape of an ARN only (stored task requests are read back
+//! through it); whether AWS recognizes the integration is [`Resource::check_recognized`], which
+//! validation applies.
+
+mod integrations;
 
 /// How Step Functions waits for a service integration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +86,7 @@ impl Resource {
     /// Parses a resource string; `Err` carries a validation message.
     pub fn parse(s: &str) -> Result<Resource, String> {
         let arn = s.to_string();
-        let not_recognized = || {
-            format!(
-                "The resource provided {s} is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."
-            )
-        };
+        let not_recognized = || not_recognized_message(s);
         if !s.starts_with("arn:") {
             if s.is_empty() {
                 return Err(not_recognized());
@@ -137,6 +139,38 @@ impl Resource {
     }
 }
 
+impl Resource {
+    /// Whether AWS recognizes this integration: optimized integrations must be a documented
+    /// action with a pattern it supports, AWS SDK integrations cannot use `.sync`. `Err` carries
+    /// AWS's message.
+    pub fn check_recognized(&self) -> Result<(), String> {
+        let ok = match self {
+            Resource::Service { service, action, pattern, .. } => {
+                integrations::optimized(service, action, *pattern)
+            }
+            Resource::Sdk { pattern, .. } => integrations::sdk(*pattern),
+            Resource::Lambda { .. } | Resource::Activity { .. } => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(not_recognized_message(self.arn()))
+        }
+    }
+}
+
+/// AWS's message for a resource it does not recognize; AWS writes the partition as
+/// `<partition>`.
+pub(crate) fn not_recognized_message(arn: &str) -> String {
+    let shown = match arn.strip_prefix("arn:").and_then(|rest| rest.split_once(':')) {
+        Some((_, rest)) => format!("arn:<partition>:{rest}"),
+        None => arn.to_string(),
+    };
+    format!(
+        "The resource provided {shown} is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."
+    )
+}
+
 fn split_pattern(action: &str) -> Option<(String, Pattern)> {
     let (name, pattern) = if let Some(a) = action.strip_suffix(".sync:2") {
         (a, Pattern::Sync2)
@@ -177,5 +211,27 @@ mod tests {
         assert_eq!(r.pattern(), Pattern::Sync2);
         assert!(Resource::parse("arn:aws:states:::dynamodb").is_err());
         assert!(Resource::parse("arn:aws:s3:::bucket").is_err());
+    }
+
+    #[test]
+    fn unrecognized_integrations_get_aws_message() {
+        let r = Resource::parse("arn:aws:states:::dynamodb:query").unwrap();
+        assert_eq!(
+            r.check_recognized().unwrap_err(),
+            "The resource provided arn:<partition>:states:::dynamodb:query is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."
+        );
+        for ok in [
+            "arn:aws:states:::dynamodb:getItem",
+            "arn:aws:states:::aws-sdk:dynamodb:query",
+            "arn:aws:states:::aws-sdk:s3:listBuckets.waitForTaskToken",
+            "arn:aws:states:::states:startExecution.sync:2",
+            "arn:aws:lambda:us-east-1:111111111111:function:f",
+            "stub-item",
+        ] {
+            assert!(Resource::parse(ok).unwrap().check_recognized().is_ok(), "{ok}");
+        }
+        for bad in ["arn:aws:states:::lambda:invoke.sync", "arn:aws:states:::aws-sdk:s3:getObject.sync"] {
+            assert!(Resource::parse(bad).unwrap().check_recognized().is_err(), "{bad}");
+        }
     }
 }

@@ -61,7 +61,7 @@ fn compile_at(v: &Value, ptr: String, errors: &mut Vec<TemplateError>) -> Jsonat
     match v {
         Value::String(s) => match expression_source(s) {
             Some(src) => match Expression::parse(src) {
-                Ok(expr) => JsonataTemplate::Expr { source: src.to_string(), expr: Arc::new(expr) },
+                Ok(expr) => JsonataTemplate::Expr { source: src.trim().to_string(), expr: Arc::new(expr) },
                 Err(e) => {
                     errors
                         .push(TemplateError { pointer: ptr, message: format!("{}: {}", e.code, e.message) });

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 #[command(group(clap::ArgGroup::new("expr").required(true).args(["jsonata", "jsonpath", "intrinsic"])))]
 pub(crate) struct Args {
     /// A JSONata expression.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     jsonata: Option<String>,
     /// A JSONPath (`$.a.b`, `$$.Execution.Id`, `$var`).
     #[arg(long)]

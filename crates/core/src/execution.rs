@@ -125,6 +125,10 @@ pub struct Frame {
     pub vars: Vars,
     /// Frames of a distributed Map run record no history in the parent execution.
     pub silent: bool,
+    /// The fan-out of a Parallel or Map state that failed, kept so a redrive re-runs only
+    /// its unsuccessful children.
+    #[serde(default)]
+    pub failed_fanout: Option<Box<crate::states::fanout::Fanout>>,
 }
 
 impl Frame {
@@ -175,6 +179,30 @@ pub struct Execution {
     pub next_frame: u32,
     pub next_event_id: u64,
     pub limits: Limits,
+    /// Where a redrive restarts: the top-level state that failed, with its input.
+    #[serde(default)]
+    pub redrive_point: Option<RedrivePoint>,
+}
+
+/// The top-level state an unsuccessful execution stopped in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedrivePoint {
+    pub state: u32,
+    pub input: Arc<Value>,
+    pub vars: Vars,
+    pub fanout: Option<Box<crate::states::fanout::Fanout>>,
+}
+
+/// Why an execution cannot be redriven.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedriveError {
+    #[error("the execution is still running")]
+    Running,
+    #[error("the execution succeeded")]
+    Succeeded,
+    #[error("the execution has no state to restart from")]
+    NothingToRedrive,
 }
 
 /// The result of one [`Execution::apply`]: what to do and what to record.
@@ -201,6 +229,7 @@ impl Execution {
             next_frame: 0,
             next_event_id: 1,
             limits,
+            redrive_point: None,
         }
     }
 
@@ -208,7 +237,53 @@ impl Execution {
         self.status != Status::Running
     }
 
+    /// Whether a frame is waiting for exactly this task (so an event naming it would apply).
+    pub fn is_pending_task(&self, task: TaskId) -> bool {
+        !self.is_finished()
+            && self
+                .frames
+                .get(&task.frame)
+                .is_some_and(|f| f.seq == task.seq && matches!(f.blocked, Blocked::Task(_)))
+    }
+
+    /// Every task in flight.
+    pub fn pending_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.frames
+            .iter()
+            .filter(|(_, f)| matches!(f.blocked, Blocked::Task(_)))
+            .map(|(id, f)| TaskId { frame: *id, seq: f.seq })
+    }
+
     /// Applies one event. Never panics on a stale or unexpected event: it is ignored.
+    /// RedriveExecution: restarts an unsuccessful execution from the top-level state it
+    /// stopped in, re-running only the unsuccessful branches or iterations of a Parallel or Map.
+    pub fn redrive(&mut self, def: &Definition, env: &dyn Env) -> Result<Step, RedriveError> {
+        match self.status {
+            Status::Running => return Err(RedriveError::Running),
+            Status::Succeeded => return Err(RedriveError::Succeeded),
+            _ => {}
+        }
+        let point = self.redrive_point.take().ok_or(RedriveError::NothingToRedrive)?;
+        self.status = Status::Running;
+        self.output = None;
+        self.error = None;
+        self.cause = None;
+        self.stop_time = None;
+        self.info.redrive_count += 1;
+        let now = env.now();
+        let mut m = Machine { exec: self, def, env, now, out: Step::default(), work: VecDeque::new() };
+        let count = m.exec.info.redrive_count;
+        let prev = m.emit_execution(EventKind::ExecutionRedriven { redrive_count: count });
+        let fid = m.new_frame(None, Definition::ROOT, point.input, point.vars, false, prev);
+        if let Some(frame) = m.frame_mut(fid) {
+            frame.state = point.state;
+            frame.failed_fanout = point.fanout;
+        }
+        m.work.push_back(Work::Enter(fid));
+        m.drain();
+        Ok(m.out)
+    }
+
     pub fn apply(&mut self, def: &Definition, event: Event, env: &dyn Env) -> Step {
         let now = env.now();
         let mut m = Machine { exec: self, def, env, now, out: Step::default(), work: VecDeque::new() };
@@ -304,6 +379,7 @@ impl<'a> Machine<'a> {
                 blocked: Blocked::Running,
                 vars,
                 silent,
+                failed_fanout: None,
             },
         );
         id
@@ -313,6 +389,17 @@ impl<'a> Machine<'a> {
         while let Some(w) = self.work.pop_front() {
             if self.exec.is_finished() {
                 return;
+            }
+            if let Some(max) = self.exec.limits.max_history_events {
+                if self.exec.next_event_id > max {
+                    let info = ErrorInfo {
+                        error: Some(statecraft_expr::StatesError::Runtime.as_str().into()),
+                        cause: Some(format!(
+                            "The execution reached the maximum number of history events ({max})."
+                        )),
+                    };
+                    return self.finish_execution(Status::Failed, None, Some(info));
+                }
             }
             match w {
                 Work::Enter(fid) => self.enter(fid),
@@ -427,6 +514,7 @@ impl<'a> Machine<'a> {
                     frame.state = n;
                     frame.input = Arc::new(output);
                     frame.blocked = Blocked::Running;
+                    frame.failed_fanout = None;
                 }
                 self.work.push_back(Work::Enter(fid));
             }
@@ -439,7 +527,15 @@ impl<'a> Machine<'a> {
         if outcome.is_err() {
             self.record_branch_task_abort(fid);
         }
-        let Some(frame) = self.exec.frames.remove(&fid) else { return };
+        let Some(mut frame) = self.exec.frames.remove(&fid) else { return };
+        if frame.parent.is_none() && outcome.is_err() {
+            self.exec.redrive_point = Some(RedrivePoint {
+                state: frame.state,
+                input: frame.input.clone(),
+                vars: frame.vars.clone(),
+                fanout: frame.failed_fanout.take(),
+            });
+        }
         match frame.parent {
             Some(parent) => self.work.push_back(Work::ChildDone { parent, outcome }),
             None => match outcome {
@@ -572,6 +668,7 @@ impl<'a> Machine<'a> {
     fn timer_fired(&mut self, timer: TimerId) {
         if timer.kind == TimerKind::ExecutionTimeout {
             let info = ErrorInfo { error: Some("States.Timeout".into()), cause: Some(String::new()) };
+            self.capture_redrive_point();
             self.abort_all();
             return self.finish_execution(Status::TimedOut, None, Some(info));
         }
@@ -611,8 +708,24 @@ impl<'a> Machine<'a> {
     }
 
     fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        self.capture_redrive_point();
         self.abort_all();
         self.finish_execution(Status::Aborted, None, Some(ErrorInfo { error, cause }));
+    }
+
+    /// Remembers where the top-level frame is, before a stop or timeout removes it.
+    fn capture_redrive_point(&mut self) {
+        let Some(frame) = self.exec.frames.values().find(|f| f.parent.is_none()) else { return };
+        let fanout = match &frame.blocked {
+            Blocked::Children(f) => Some(f.clone()),
+            _ => None,
+        };
+        self.exec.redrive_point = Some(RedrivePoint {
+            state: frame.state,
+            input: frame.input.clone(),
+            vars: frame.vars.clone(),
+            fanout,
+        });
     }
 
     /// Records the abort of every running state, innermost first.

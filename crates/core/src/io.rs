@@ -208,19 +208,49 @@ pub(crate) fn jsonata(
     match t {
         JsonataTemplate::Literal(v) => Ok(v.clone()),
         _ => {
-            let bindings = jsonata_bindings(m, fid, states);
-            eval_template(m, fid, state, t, field, &bindings)
+            let scope = jsonata_scope(m, fid, states, t);
+            eval_template(m, fid, state, t, field, &scope)
         }
     }
 }
 
-fn jsonata_bindings(m: &Machine<'_>, fid: u32, states: &States<'_>) -> statecraft_jsonata::Bindings {
-    let mut b = statecraft_jsonata::Bindings::new();
-    if let Some(frame) = m.frame(fid) {
-        for (k, v) in frame.vars.iter() {
-            b.bind(k.clone(), v.clone());
+/// What JSONata expressions of a state read: `$states` and the workflow variables (by
+/// reference, nothing copied but `$states` itself).
+struct JsonataScope<'a> {
+    vars: Option<&'a crate::vars::Vars>,
+    states: Value,
+}
+
+impl statecraft_jsonata::Variables for JsonataScope<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        if name == "states" {
+            Some(&self.states)
+        } else {
+            self.vars?.get(name)
         }
     }
+}
+
+/// Whether any expression of a template may read `$states.context` (building the context
+/// object costs a copy of the execution input, so it is built only when it can be read).
+fn reads_context(t: &JsonataTemplate) -> bool {
+    match t {
+        JsonataTemplate::Literal(_) => false,
+        JsonataTemplate::Expr { source, .. } => {
+            source.contains("context")
+                || source.match_indices("$states").any(|(i, _)| !source[i + 7..].starts_with('.'))
+        }
+        JsonataTemplate::Object(items) => items.iter().any(|(_, t)| reads_context(t)),
+        JsonataTemplate::Array(items) => items.iter().any(reads_context),
+    }
+}
+
+fn jsonata_scope<'a>(
+    m: &'a Machine<'_>,
+    fid: u32,
+    states: &States<'_>,
+    t: &JsonataTemplate,
+) -> JsonataScope<'a> {
     let mut s = Map::new();
     if let Some(v) = states.input {
         s.insert("input".into(), v.clone());
@@ -231,9 +261,20 @@ fn jsonata_bindings(m: &Machine<'_>, fid: u32, states: &States<'_>) -> statecraf
     if let Some(v) = states.error_output {
         s.insert("errorOutput".into(), v.clone());
     }
-    s.insert("context".into(), m.context(fid, states.extra));
-    b.bind("states", Value::Object(s));
-    b
+    if reads_context(t) {
+        s.insert("context".into(), m.context(fid, states.extra));
+    }
+    JsonataScope { vars: m.frame(fid).map(|f| &f.vars), states: Value::Object(s) }
+}
+
+/// Options of every JSONata evaluation in a state machine: AWS's extra functions, no `$eval`,
+/// and a step budget that stops a hostile expression in well under a second.
+fn jsonata_options() -> statecraft_jsonata::Options {
+    statecraft_jsonata::Options {
+        aws_functions: true,
+        allow_eval: false,
+        limits: statecraft_jsonata::Limits { max_depth: 1000, max_steps: 10_000_000 },
+    }
 }
 
 fn eval_template(
@@ -242,17 +283,24 @@ fn eval_template(
     state: &State,
     t: &JsonataTemplate,
     field: &str,
-    bindings: &statecraft_jsonata::Bindings,
+    scope: &JsonataScope<'_>,
 ) -> Result<Value, Failure> {
     match t {
         JsonataTemplate::Literal(v) => Ok(v.clone()),
         JsonataTemplate::Expr { source, expr } => {
             let env = EnvAdapter(m.env);
-            let options =
-                statecraft_jsonata::Options { aws_functions: true, allow_eval: false, ..Default::default() };
-            match expr.evaluate(None, bindings, &env, &options) {
-                Ok(Some(v)) => Ok(v),
-                Ok(None) => Err(Failure::new(
+            match expr.evaluate_classified(None, scope, &env, &jsonata_options()) {
+                Ok(statecraft_jsonata::Evaluated::Value(v)) => Ok(v),
+                Ok(statecraft_jsonata::Evaluated::Function) => Err(Failure::new(
+                    StatesError::QueryEvaluationError.as_str(),
+                    state_cause(
+                        m,
+                        fid,
+                        state,
+                        &format!("The JSONata expression '{source}' specified for the field '{field}' returned an unsupported result type."),
+                    ),
+                )),
+                Ok(statecraft_jsonata::Evaluated::Undefined) => Err(Failure::new(
                     StatesError::QueryEvaluationError.as_str(),
                     state_cause(
                         m,
@@ -270,14 +318,14 @@ fn eval_template(
         JsonataTemplate::Object(items) => {
             let mut out = Map::with_capacity(items.len());
             for (k, v) in items {
-                out.insert(k.clone(), eval_template(m, fid, state, v, &format!("{field}/{k}"), bindings)?);
+                out.insert(k.clone(), eval_template(m, fid, state, v, &format!("{field}/{k}"), scope)?);
             }
             Ok(Value::Object(out))
         }
         JsonataTemplate::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, v) in items.iter().enumerate() {
-                out.push(eval_template(m, fid, state, v, &format!("{field}/{i}"), bindings)?);
+                out.push(eval_template(m, fid, state, v, &format!("{field}/{i}"), scope)?);
             }
             Ok(Value::Array(out))
         }

@@ -1,8 +1,13 @@
 //! The shell around the pure interpreter: it performs the core's effects. This crate holds
-//! what every shell shares: task resolution through the Step Functions Local mock format
-//! ([`mock`]) and the in-process loop that runs one execution to its end ([`runner`]), used by
-//! `statecraft run`.
+//! what every shell shares: the storage and task ports ([`ports`], [`invoke`]), the durable
+//! engine that drives executions through them ([`engine`]), task resolution through the Step
+//! Functions Local mock format ([`mock`]), and the in-process loop that runs one execution to
+//! its end ([`runner`], used by `statecraft run`). [`memory`] is the in-memory store for
+//! tests, and [`store_tests`] the behavioural suite every store adapter must pass.
 
+pub mod engine;
+pub mod env;
+pub mod invoke;
 pub mod memory;
 pub mod mock;
 pub mod ports;

@@ -273,7 +273,11 @@ pub trait DefinitionStore: Send + Sync {
     /// executions still read them).
     async fn delete_state_machine(&self, arn: &str) -> Result<()>;
     async fn list_state_machines(&self, page: &Page) -> Result<Paged<StateMachineRecord>>;
-    async fn get_revision(&self, state_machine_arn: &str, revision_id: &str) -> Result<Option<RevisionRecord>>;
+    async fn get_revision(
+        &self,
+        state_machine_arn: &str,
+        revision_id: &str,
+    ) -> Result<Option<RevisionRecord>>;
     /// Stores a version; `AlreadyExists` if its number is taken.
     async fn put_version(&self, v: &VersionRecord) -> Result<()>;
     async fn get_version(&self, arn: &str) -> Result<Option<VersionRecord>>;
@@ -299,7 +303,8 @@ pub trait ExecutionStore: Send + Sync {
     /// not `commit.expected_version`.
     async fn commit(&self, arn: &str, commit: &Commit) -> Result<()>;
     /// Newest first.
-    async fn list_executions(&self, filter: &ExecutionFilter, page: &Page) -> Result<Paged<ExecutionSummary>>;
+    async fn list_executions(&self, filter: &ExecutionFilter, page: &Page)
+        -> Result<Paged<ExecutionSummary>>;
     /// History events in id order (or reverse), `page.token` continuing a previous page.
     async fn history(&self, arn: &str, reverse: bool, page: &Page) -> Result<Paged<HistoryRow>>;
     /// The outbox of an execution.

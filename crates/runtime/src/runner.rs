@@ -111,7 +111,7 @@ pub fn run_to_end(
         };
         // A task timer is moot once its task has completed.
         if matches!(timer.kind, TimerKind::TaskTimeout | TimerKind::Heartbeat)
-            && !exec.frames.get(&timer.frame).is_some_and(|f| f.seq == timer.seq)
+            && exec.frames.get(&timer.frame).is_none_or(|f| f.seq != timer.seq)
         {
             continue;
         }

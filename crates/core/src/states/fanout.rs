@@ -45,6 +45,9 @@ pub struct Fanout {
     pub running: BTreeMap<u32, u32>,
     pub vars: Option<Arc<Map<String, Value>>>,
     pub map_run_arn: Option<String>,
+    /// Children that succeeded, by index (a redrive re-runs only the others).
+    #[serde(default)]
+    pub done: Vec<bool>,
 }
 
 /// What the join decides after a child ends.
@@ -93,13 +96,44 @@ impl Fanout {
         self.next < self.total
             && (self.max_concurrency == 0 || (self.running.len() as u32) < self.max_concurrency)
     }
+
+    /// Skips children that already succeeded (after a redrive).
+    fn skip_done(&mut self) {
+        while self.next < self.total && self.done.get(self.next as usize).copied().unwrap_or(false) {
+            self.next += 1;
+        }
+    }
+
+    /// Prepares a failed fan-out to run its unsuccessful children again.
+    pub fn for_redrive(mut self) -> Fanout {
+        self.done.resize(self.total as usize, false);
+        self.succeeded = self.done.iter().filter(|d| **d).count() as u32;
+        self.failed = 0;
+        self.next = 0;
+        self.running.clear();
+        self.skip_done();
+        self
+    }
+}
+
+/// A redriven Parallel or Map resumes its failed fan-out: only unsuccessful children run again.
+pub(crate) fn resume_redriven(m: &mut Machine<'_>, fid: u32, started: EventKind) -> bool {
+    let Some(fanout) = m.frame_mut(fid).and_then(|f| f.failed_fanout.take()) else { return false };
+    let started = match started {
+        EventKind::MapStarted { .. } => EventKind::MapStarted { length: u64::from(fanout.total) },
+        other => other,
+    };
+    m.emit(fid, started);
+    begin(m, fid, fanout.for_redrive());
+    true
 }
 
 /// Starts a fan-out on a frame: blocks it and starts the first children.
-pub(crate) fn begin(m: &mut Machine<'_>, fid: u32, fanout: Fanout) {
-    let total = fanout.total;
+pub(crate) fn begin(m: &mut Machine<'_>, fid: u32, mut fanout: Fanout) {
+    fanout.done.resize(fanout.total as usize, false);
+    let finished = fanout.succeeded == fanout.total;
     m.block(fid, Blocked::Children(Box::new(fanout)));
-    if total == 0 {
+    if finished {
         return complete(m, fid);
     }
     start_more(m, fid);
@@ -132,6 +166,7 @@ fn start_more(m: &mut Machine<'_>, fid: u32) {
         if let Some(frame) = m.frame_mut(fid) {
             if let Blocked::Children(f) = &mut frame.blocked {
                 f.next += 1;
+                f.skip_done();
             }
         }
         let prev = if is_map && !distributed {
@@ -175,6 +210,9 @@ pub(crate) fn child_done(m: &mut Machine<'_>, parent: ParentLink, outcome: Resul
                     if let Some(slot) = f.results.get_mut(parent.index as usize) {
                         *slot = v;
                     }
+                    if let Some(d) = f.done.get_mut(parent.index as usize) {
+                        *d = true;
+                    }
                     f.succeeded += 1;
                 }
                 Err(e) => {
@@ -210,7 +248,7 @@ pub(crate) fn child_done(m: &mut Machine<'_>, parent: ParentLink, outcome: Resul
                 failure
             };
             abort_children(m, fid);
-            fail(m, fid, failure);
+            fail(m, fid, failure, true);
         }
     }
 }
@@ -248,17 +286,22 @@ fn complete(m: &mut Machine<'_>, fid: u32) {
 /// The Parallel or Map state itself fails (a child failed, or its preparation did). A retry
 /// restarts it silently; otherwise `...StateFailed` is recorded before Catch. `States.Runtime`
 /// failures end the execution without state-level events, as on AWS.
-pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
+/// `from_child`: the failure came from a child (its own `EvaluationFailed`, if any, is
+/// already recorded).
+pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure, from_child: bool) {
     let Some(frame) = m.frame(fid) else { return };
     let state = m.def.state(frame.state_ref());
     let distributed = matches!(&frame.blocked, Blocked::Children(f) if matches!(f.kind, FanoutKind::Map { distributed: true, .. }));
+    let mut fanout = None;
     if let Some(frame) = m.frame_mut(fid) {
-        frame.blocked = Blocked::Running;
+        if let Blocked::Children(f) = std::mem::replace(&mut frame.blocked, Blocked::Running) {
+            fanout = Some(f);
+        }
     }
     if failure.is(StatesError::Runtime) {
         return m.fail_frame(fid, failure);
     }
-    if failure.is(StatesError::QueryEvaluationError) {
+    if !from_child && failure.is(StatesError::QueryEvaluationError) {
         m.emit(
             fid,
             EventKind::EvaluationFailed { info: failure.info(), location: None, state: state.name.clone() },
@@ -266,6 +309,9 @@ pub(crate) fn fail(m: &mut Machine<'_>, fid: u32, failure: Failure) {
     }
     if super::errors::retry(m, fid, &failure) {
         return;
+    }
+    if let Some(frame) = m.frame_mut(fid) {
+        frame.failed_fanout = fanout;
     }
     match state.state_type() {
         StateType::Parallel => {

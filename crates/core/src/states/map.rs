@@ -13,6 +13,9 @@ use statecraft_asl::{Dynamic, Map, PathField, Payload, ProcessorMode, QueryLangu
 use statecraft_expr::StatesError;
 
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
+    if fanout::resume_redriven(m, fid, EventKind::MapStarted { length: 0 }) {
+        return;
+    }
     let Some(frame) = m.frame(fid) else { return };
     let raw = frame.input.clone();
     let vars = frame.vars.snapshot();
@@ -20,13 +23,13 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         m.def.block(map.processor).processor.as_ref().is_some_and(|p| p.mode == ProcessorMode::Distributed);
     let prepared = match prepare(m, fid, state, map, &raw, distributed) {
         Ok(p) => p,
-        Err(f) => return fanout::fail(m, fid, f),
+        Err(f) => return fanout::fail(m, fid, f, false),
     };
     m.emit(fid, EventKind::MapStarted { length: prepared.inputs.len() as u64 });
     let (tolerated_count, tolerated_percentage) =
         match tolerance(m, fid, state, map, &raw, &prepared.effective) {
             Ok(t) => t,
-            Err(f) => return fanout::fail(m, fid, f),
+            Err(f) => return fanout::fail(m, fid, f, false),
         };
     let map_run_arn = distributed.then(|| {
         let info = &m.exec.info;
@@ -56,6 +59,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, map: &Map) {
         running: Default::default(),
         vars,
         map_run_arn,
+        done: Vec::new(),
     };
     fanout::begin(m, fid, f);
 }
@@ -206,7 +210,14 @@ fn integer(
         Dynamic::Intrinsic(_) => return Ok(0),
     };
     let v = v.unwrap_or(Value::Null);
-    let n = v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+    // AWS reads a path's value as a long, accepting numeric strings ("1").
+    let n = v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)).or_else(|| {
+        if path.is_some() {
+            v.as_str().and_then(|s| s.trim().parse::<i64>().ok())
+        } else {
+            None
+        }
+    });
     match (n, path) {
         (Some(n), _) if n >= 0 => Ok(n as u64),
         (Some(_), _) if field == "ToleratedFailureCount" => {
@@ -252,7 +263,14 @@ fn percentage(
         Dynamic::Intrinsic(_) => return Ok(0.0),
     };
     let v = v.unwrap_or(Value::Null);
-    match (v.as_f64(), path) {
+    let f = v.as_f64().or_else(|| {
+        if path.is_some() {
+            v.as_str().and_then(|s| s.trim().parse::<f64>().ok())
+        } else {
+            None
+        }
+    });
+    match (f, path) {
         (Some(f), _) if (0.0..=100.0).contains(&f) => Ok(f),
         (Some(_), _) => Err(io::runtime_failure(m, fid, state, "ToleratedFailurePercentage must be between 0 and 100.")),
         (None, Some(p)) => Err(io::runtime_failure(

@@ -9,6 +9,9 @@ use serde_json::Value;
 use statecraft_asl::{Parallel, Payload, QueryLanguage, State};
 
 pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Parallel) {
+    if fanout::resume_redriven(m, fid, EventKind::ParallelStarted) {
+        return;
+    }
     let Some(frame) = m.frame(fid) else { return };
     let raw = frame.input.clone();
     let vars = frame.vars.snapshot();
@@ -32,7 +35,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
     };
     let branch_input = match branch_input {
         Ok(v) => v,
-        Err(f) => return fanout::fail(m, fid, f),
+        Err(f) => return fanout::fail(m, fid, f, false),
     };
     m.emit(fid, EventKind::ParallelStarted);
     let n = parallel.branches.len() as u32;
@@ -51,6 +54,7 @@ pub(crate) fn run(m: &mut Machine<'_>, fid: u32, state: &State, parallel: &Paral
         running: Default::default(),
         vars,
         map_run_arn: None,
+        done: Vec::new(),
     };
     fanout::begin(m, fid, f);
 }

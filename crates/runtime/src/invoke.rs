@@ -1,0 +1,84 @@
+//! Running a task's resource: the [`TaskInvoker`] port. Implementations map a resource to
+//! something that runs it: mocks ([`MockInvoker`]), local commands, HTTP endpoints, Lambda
+//! (see [`crate::resolvers`]), AWS service integrations. Activities are not invoked: workers
+//! poll for them (or get them pushed), see the engine.
+
+use crate::mock::{MockConfig, MockResponse};
+use crate::runner::Resolution;
+use async_trait::async_trait;
+use serde_json::Value;
+use statecraft_core::TaskRequest;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// What running a task gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invocation {
+    /// The task ended with this result.
+    Done(Resolution),
+    /// The request was accepted; the result arrives later through the task token (a
+    /// `.waitForTaskToken` integration) or a completion (`.sync`). `Value` is what the
+    /// integration answered (recorded as `TaskSubmitted`).
+    Submitted(Value),
+}
+
+/// Runs tasks. Called after the commit that scheduled the task; may be called again for the
+/// same task after a crash (at-least-once).
+#[async_trait]
+pub trait TaskInvoker: Send + Sync {
+    async fn invoke(&self, request: &TaskRequest) -> Invocation;
+}
+
+/// Answers tasks from a Step Functions Local mock configuration, counting invocations per
+/// state as the format does.
+pub struct MockInvoker {
+    mocks: MockConfig,
+    counts: Mutex<HashMap<String, u32>>,
+}
+
+impl MockInvoker {
+    pub fn new(mocks: MockConfig) -> MockInvoker {
+        MockInvoker { mocks, counts: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn has_mock(&self, state: &str) -> bool {
+        self.mocks.has_mock(state)
+    }
+
+    /// The response for the next invocation of `state`, if the mocks have one.
+    pub fn next(&self, state: &str) -> Option<Resolution> {
+        let n = {
+            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            let c = counts.entry(state.to_string()).or_insert(0);
+            let n = *c;
+            *c += 1;
+            n
+        };
+        Some(match self.mocks.response(state, n)? {
+            MockResponse::Return(v) => Resolution::Succeeded(v.clone()),
+            MockResponse::Throw { error, cause, timed_out: true } => {
+                Resolution::TimedOut { error: error.clone(), cause: cause.clone() }
+            }
+            MockResponse::Throw { error, cause, .. } => {
+                Resolution::Failed { error: error.clone(), cause: cause.clone() }
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl TaskInvoker for MockInvoker {
+    async fn invoke(&self, request: &TaskRequest) -> Invocation {
+        match self.next(&request.state_name) {
+            Some(r) => Invocation::Done(r),
+            None => Invocation::Done(Resolution::Failed {
+                error: Some("States.Runtime".into()),
+                cause: Some(format!(
+                    "No mocked response for state '{}' (resource {})",
+                    request.state_name,
+                    request.resource.arn()
+                )),
+            }),
+        }
+    }
+}

@@ -10,6 +10,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod env;
 mod eval;
 mod run;
+mod serve;
 mod validate;
 
 #[derive(Parser)]
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run one execution of a state machine to its end, in-process.
     Run(run::Args),
+    /// Serve the Step Functions API on one machine, durably (SQLite in a data directory).
+    Serve(serve::Args),
     /// Check a state machine definition, as ValidateStateMachineDefinition does.
     Validate(validate::Args),
     /// Evaluate a JSONata expression, a JSONPath or an intrinsic function call.
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run::main(args),
+        Command::Serve(args) => serve::main(args),
         Command::Validate(args) => validate::main(args),
         Command::Eval(args) => eval::main(args),
     }

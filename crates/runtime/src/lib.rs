@@ -2,15 +2,19 @@
 //! what every shell shares: the storage and task ports ([`ports`], [`invoke`]), the durable
 //! engine that drives executions through them ([`engine`]), task resolution through the Step
 //! Functions Local mock format ([`mock`]), and the in-process loop that runs one execution to
-//! its end ([`runner`], used by `statecraft run`). [`memory`] is the in-memory store for
-//! tests, and [`store_tests`] the behavioural suite every store adapter must pass.
+//! its end ([`runner`], used by `statecraft run`), the project file ([`config`],
+//! `statecraft.toml`) and the resolvers that run Task resources for real ([`resolvers`]:
+//! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks). [`memory`] is the
+//! in-memory store for tests, and [`store_tests`] the behavioural suite every store must pass.
 
+pub mod config;
 pub mod engine;
 pub mod env;
 pub mod invoke;
 pub mod memory;
 pub mod mock;
 pub mod ports;
+pub mod resolvers;
 pub mod runner;
 pub mod store_tests;
 

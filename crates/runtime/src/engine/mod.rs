@@ -64,6 +64,8 @@ pub enum Error {
     InvalidToken,
     #[error("the task token has expired or its task is already closed")]
     TaskTimedOut,
+        #[error("execution not redrivable: {0}")]
+    NotRedrivable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -169,8 +171,13 @@ impl Engine {
         &self.inner.store
     }
 
-    pub fn config(&self) -> &EngineConfig {
+        pub fn config(&self) -> &EngineConfig {
         &self.inner.config
+    }
+
+    /// What runs tasks (TestState calls it directly).
+    pub fn invoker(&self) -> &Arc<dyn TaskInvoker> {
+        &self.inner.invoker
     }
 
     /// The parsed definition of a revision (cached).
@@ -208,6 +215,11 @@ impl Engine {
     /// StopExecution.
     pub async fn stop(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<bool> {
         Inner::deliver(&self.inner, arn, Event::Stopped { error, cause }).await
+    }
+
+        /// RedriveExecution: restarts an unsuccessful execution from where it stopped.
+    pub async fn redrive(&self, arn: &str) -> Result<ExecutionSummary> {
+        Inner::redrive(&self.inner, arn).await
     }
 
     /// Waits until the execution ends (StartSyncExecution, `.sync` parents, tests).
@@ -399,6 +411,54 @@ impl Inner {
             outbox,
             tokens,
         }))
+    }
+
+        async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionSummary> {
+        for _attempt in 0..8 {
+            let slot = self.slot(arn);
+            let mut guard = slot.lock().await;
+            if guard.is_none() {
+                match self.load(arn).await? {
+                    Some(l) => *guard = Some(l),
+                    None => return Err(Error::ExecutionDoesNotExist(arn.to_string())),
+                }
+            }
+            let Some(live) = guard.as_mut() else { continue };
+            let def = live.def.clone();
+            let step = live.exec.redrive(&def, &self.env).map_err(|e| Error::NotRedrivable(e.to_string()))?;
+            let now = now_millis();
+            let s = &mut live.summary;
+            s.status = ExecutionStatus::Running;
+            s.stop = None;
+            s.output = None;
+            s.error = None;
+            s.cause = None;
+            s.redrive_count = live.exec.info.redrive_count;
+            s.redrive_date = Some(now);
+            let (commit, effects) = self.prepare(live, step, None);
+            match self.store.commit(arn, &commit).await {
+                Ok(()) => {
+                    live.version += 1;
+                    let summary = live.summary.clone();
+                    let finished = live.exec.is_finished();
+                    drop(guard);
+                    if finished {
+                        self.evict(arn);
+                    }
+                    self.dispatch(arn, effects);
+                    return Ok(summary);
+                }
+                Err(ports::Error::Conflict) => {
+                    *guard = None;
+                    continue;
+                }
+                Err(e) => {
+                    *guard = None;
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(Error::Internal(format!("execution {arn}: too many conflicting writers")))
     }
 
     async fn deliver(self: &Arc<Self>, arn: &str, event: Event) -> Result<bool> {

@@ -4,15 +4,20 @@ BIN   := target/debug/statecraft
 EXAMPLE ?= retry-catch
 CASE    ?= SucceedsAfterRetries
 
-.PHONY: all build run test verify fmt clippy bench release clean-data
+.PHONY: all build run run-once test verify fmt clippy bench release
 
 all: build
 
 build:
 	$(CARGO) build -p statecraft-cli
 
-## The main job on the embedded default: run an example state machine end to end.
+## The main job on the embedded default: `statecraft serve` with the examples created and one
+## execution started; it prints how to reach it with the aws CLI. Ctrl-C stops it.
 run: build
+	$(BIN) serve --data-dir .statecraft --seed examples --start waits
+
+## One example run in-process, without a server.
+run-once: build
 	$(BIN) run examples/$(EXAMPLE)/definition.asl.json \
 		--input-file examples/$(EXAMPLE)/input.json \
 		--mock-config examples/$(EXAMPLE)/mocks.json --test-case $(CASE) --name $(EXAMPLE)

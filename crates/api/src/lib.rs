@@ -22,6 +22,7 @@
 //! *does*: that is the implementation's, behind the trait.
 
 pub mod auth;
+pub mod callback;
 mod constraints;
 mod decode;
 pub mod error;

@@ -4,11 +4,17 @@
 
 use serde_json::{json, Map, Value};
 use statecraft_asl::{parse, MachineType};
+use statecraft_core::TaskRequest;
 use statecraft_core::{Execution, ExecutionInfo, FixedEnv, HistoryEvent, Limits, Status};
-use statecraft_runtime::{run_to_end, Clock, MockConfig, MockResolver, Outcome};
+use statecraft_runtime::config::ProjectConfig;
+use statecraft_runtime::resolvers::{BlockingResolver, ConfiguredInvoker};
+use statecraft_runtime::{
+    run_to_end, Clock, MockConfig, MockResolver, Outcome, Resolution, Resolver, RunError,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -39,9 +45,47 @@ pub(crate) struct Args {
     /// Enforce AWS's 25,000-event history quota (off by default).
     #[arg(long)]
     history_quota: bool,
+    /// The project file mapping resources to what runs them (default: ./statecraft.toml
+    /// when present). Mocks win over it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Print one JSON object instead of a trace.
     #[arg(long)]
     json: bool,
+}
+
+/// Runs tasks through mocks first, then the project's resolvers. The async runtime the
+/// resolvers need is created only when a task actually runs.
+struct TaskRunner {
+    mocks: Option<MockResolver>,
+    config: Option<PathBuf>,
+    real: Option<BlockingResolver>,
+}
+
+impl Resolver for TaskRunner {
+    fn resolve(&mut self, request: &TaskRequest, invocation: u32) -> Result<Resolution, RunError> {
+        if let Some(m) = &mut self.mocks {
+            if m.mocks.has_mock(&request.state_name) {
+                return m.resolve(request, invocation);
+            }
+        }
+        if self.real.is_none() {
+            let config = match &self.config {
+                Some(p) => ProjectConfig::load(p),
+                None => ProjectConfig::find(Path::new(".")),
+            }
+            .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?;
+            let invoker = ConfiguredInvoker::new(config)
+                .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?;
+            let blocking = BlockingResolver::new(Arc::new(invoker))
+                .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?;
+            self.real = Some(blocking);
+        }
+        match &mut self.real {
+            Some(r) => r.resolve(request, invocation),
+            None => Err(RunError::Stuck),
+        }
+    }
 }
 
 pub(crate) fn main(args: Args) -> ExitCode {
@@ -169,9 +213,9 @@ fn run(args: &Args, on_event: &mut dyn FnMut(&HistoryEvent)) -> Result<Outcome, 
             let doc: Value =
                 serde_json::from_str(&read(p)?).map_err(|e| format!("{} is not JSON: {e}", p.display()))?;
             let case = args.test_case.as_deref().ok_or("--mock-config needs --test-case")?;
-            MockConfig::from_file(&doc, args.name.as_deref(), case).map_err(|e| e.to_string())?
+            Some(MockConfig::from_file(&doc, args.name.as_deref(), case).map_err(|e| e.to_string())?)
         }
-        None => MockConfig::default(),
+        None => None,
     };
     let seed = crate::env::os_seed();
     let start = crate::env::now_millis();
@@ -192,7 +236,11 @@ fn run(args: &Args, on_event: &mut dyn FnMut(&HistoryEvent)) -> Result<Outcome, 
     };
     let limits = Limits { max_history_events: args.history_quota.then_some(25_000), ..Limits::default() };
     let exec = Execution::new(info, limits);
-    let mut resolver = MockResolver { mocks };
+    let mut resolver = TaskRunner {
+        mocks: mocks.map(|mocks| MockResolver { mocks }),
+        config: args.config.clone(),
+        real: None,
+    };
     let outcome = if args.clock == "virtual" {
         let env = FixedEnv::new(start, seed);
         run_to_end(&def, exec, &mut resolver, Clock::Virtual(&env), on_event)

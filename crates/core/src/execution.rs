@@ -179,7 +179,7 @@ pub struct Execution {
     pub next_frame: u32,
     pub next_event_id: u64,
     pub limits: Limits,
-        /// Where a redrive restarts: the top-level state that failed, with its input.
+    /// Where a redrive restarts: the top-level state that failed, with its input.
     #[serde(default)]
     pub redrive_point: Option<RedrivePoint>,
     /// Workflow variables in scope when the execution starts (TestState's `variables`).
@@ -231,7 +231,7 @@ impl Execution {
             frames: BTreeMap::new(),
             next_frame: 0,
             next_event_id: 1,
-                        limits,
+            limits,
             redrive_point: None,
             initial_variables: serde_json::Map::new(),
         }
@@ -351,7 +351,7 @@ impl<'a> Machine<'a> {
                 .push(Effect::ScheduleTimer { timer, at: self.exec.info.start_time + t as i64 * 1000 });
         }
         // AWS records the first state's entry with previousEventId 0.
-                let vars = Vars { outer: None, own: std::mem::take(&mut self.exec.initial_variables) };
+        let vars = Vars { outer: None, own: std::mem::take(&mut self.exec.initial_variables) };
         let id = self.new_frame(None, Definition::ROOT, input, vars, false, 0);
         self.work.push_back(Work::Enter(id));
     }

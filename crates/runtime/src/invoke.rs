@@ -82,3 +82,21 @@ impl TaskInvoker for MockInvoker {
         }
     }
 }
+
+/// Push delivery of activity tasks (webhooks, SNS topics): the activity's task is handed to
+/// its subscribers instead of waiting for a worker to poll. Tasks are queued for
+/// `GetActivityTask` as well, so a failed push leaves them to pollers.
+#[async_trait]
+pub trait ActivityPush: Send + Sync {
+    /// Whether tasks of this activity are pushed.
+    fn pushes(&self, activity_arn: &str) -> bool;
+    /// Delivers one task before `deadline` (ms since the epoch); `Err` when it could not.
+    async fn push(
+        &self,
+        activity_arn: &str,
+        execution_arn: &str,
+        token: &str,
+        input: &Value,
+        deadline: i64,
+    ) -> Result<(), String>;
+}

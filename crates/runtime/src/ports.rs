@@ -29,7 +29,7 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     /// A record exceeds what the backend can hold (e.g. DynamoDB's 400 KB item limit).
-        #[error("too large: {0}")]
+    #[error("too large: {0}")]
     TooLarge(String),
     /// A pagination token this store did not issue (AWS's `InvalidToken`).
     #[error("invalid pagination token: {0}")]

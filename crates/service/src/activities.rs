@@ -18,7 +18,12 @@ pub(crate) async fn create(svc: &Service, input: CreateActivityInput) -> Result<
     let arn = svc.scope.activity_arn(&input.name);
     let rec = svc
         .store()
-        .create_activity(&ActivityRecord { record_version: RECORD_VERSION, arn: arn.clone(), name: input.name, created: now_millis() })
+        .create_activity(&ActivityRecord {
+            record_version: RECORD_VERSION,
+            arn: arn.clone(),
+            name: input.name,
+            created: now_millis(),
+        })
         .await
         .map_err(store_error)?;
     if let Some(tags) = &input.tags {
@@ -35,7 +40,12 @@ async fn get(svc: &Service, arn: &str) -> Result<ActivityRecord> {
 
 pub(crate) async fn describe(svc: &Service, input: DescribeActivityInput) -> Result<DescribeActivityOutput> {
     let a = get(svc, &input.activity_arn).await?;
-    Ok(DescribeActivityOutput { activity_arn: a.arn, name: a.name, creation_date: ts(a.created), ..Default::default() })
+    Ok(DescribeActivityOutput {
+        activity_arn: a.arn,
+        name: a.name,
+        creation_date: ts(a.created),
+        ..Default::default()
+    })
 }
 
 pub(crate) async fn delete(svc: &Service, input: DeleteActivityInput) -> Result<DeleteActivityOutput> {
@@ -47,7 +57,8 @@ pub(crate) async fn delete(svc: &Service, input: DeleteActivityInput) -> Result<
 }
 
 pub(crate) async fn list(svc: &Service, input: ListActivitiesInput) -> Result<ListActivitiesOutput> {
-    let p = svc.store().list_activities(&page(input.next_token, input.max_results)).await.map_err(store_error)?;
+    let p =
+        svc.store().list_activities(&page(input.next_token, input.max_results)).await.map_err(store_error)?;
     Ok(ListActivitiesOutput {
         activities: p
             .items
@@ -66,11 +77,17 @@ pub(crate) async fn get_task(svc: &Service, input: GetActivityTaskInput) -> Resu
     }
 }
 
-pub(crate) async fn send_success(svc: &Service, input: SendTaskSuccessInput) -> Result<SendTaskSuccessOutput> {
+pub(crate) async fn send_success(
+    svc: &Service,
+    input: SendTaskSuccessInput,
+) -> Result<SendTaskSuccessOutput> {
     let output: serde_json::Value = serde_json::from_str(&input.output)
         .map_err(|e| ApiError::new(ErrorCode::InvalidOutput, format!("Invalid Output: '{e}'")))?;
     if input.output.len() > 256 * 1024 {
-        return Err(ApiError::new(ErrorCode::InvalidOutput, "The output exceeds the maximum size of 262144 bytes"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidOutput,
+            "The output exceeds the maximum size of 262144 bytes",
+        ));
     }
     svc.engine
         .complete_task(&input.task_token, |task| Event::TaskSucceeded { task, output })
@@ -79,7 +96,10 @@ pub(crate) async fn send_success(svc: &Service, input: SendTaskSuccessInput) -> 
     Ok(SendTaskSuccessOutput {})
 }
 
-pub(crate) async fn send_failure(svc: &Service, input: SendTaskFailureInput) -> Result<SendTaskFailureOutput> {
+pub(crate) async fn send_failure(
+    svc: &Service,
+    input: SendTaskFailureInput,
+) -> Result<SendTaskFailureOutput> {
     let (error, cause) = (input.error, input.cause);
     svc.engine
         .complete_task(&input.task_token, |task| Event::TaskFailed { task, error, cause })
@@ -88,7 +108,13 @@ pub(crate) async fn send_failure(svc: &Service, input: SendTaskFailureInput) -> 
     Ok(SendTaskFailureOutput {})
 }
 
-pub(crate) async fn send_heartbeat(svc: &Service, input: SendTaskHeartbeatInput) -> Result<SendTaskHeartbeatOutput> {
-    svc.engine.complete_task(&input.task_token, |task| Event::TaskHeartbeat { task }).await.map_err(engine_error)?;
+pub(crate) async fn send_heartbeat(
+    svc: &Service,
+    input: SendTaskHeartbeatInput,
+) -> Result<SendTaskHeartbeatOutput> {
+    svc.engine
+        .complete_task(&input.task_token, |task| Event::TaskHeartbeat { task })
+        .await
+        .map_err(engine_error)?;
     Ok(SendTaskHeartbeatOutput {})
 }

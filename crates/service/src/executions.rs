@@ -46,8 +46,12 @@ fn parse_input(input: Option<&str>) -> Result<Value> {
             format!("The input exceeds the maximum size of {MAX_INPUT_BYTES} bytes"),
         ));
     }
-    serde_json::from_str(text)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidExecutionInput, format!("Invalid State Machine Execution Input: '{e}'")))
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidExecutionInput,
+            format!("Invalid State Machine Execution Input: '{e}'"),
+        )
+    })
 }
 
 async fn start_inner(
@@ -75,7 +79,9 @@ async fn start_inner(
     let input = parse_input(input)?;
     let execution_arn = match sm.kind {
         MachineKind::Standard => svc.scope.execution_arn(&sm.name, &name),
-        MachineKind::Express => svc.scope.express_execution_arn(&sm.name, &name, &statecraft_core::ids::uuid(&SystemEnv)),
+        MachineKind::Express => {
+            svc.scope.express_execution_arn(&sm.name, &name, &statecraft_core::ids::uuid(&SystemEnv))
+        }
     };
     let started = svc
         .engine
@@ -98,20 +104,40 @@ async fn start_inner(
 }
 
 pub(crate) async fn start(svc: &Service, input: StartExecutionInput) -> Result<StartExecutionOutput> {
-    let (summary, _) =
-        start_inner(svc, &input.state_machine_arn, input.name, input.input.as_deref(), input.trace_header, false).await?;
+    let (summary, _) = start_inner(
+        svc,
+        &input.state_machine_arn,
+        input.name,
+        input.input.as_deref(),
+        input.trace_header,
+        false,
+    )
+    .await?;
     Ok(StartExecutionOutput { execution_arn: summary.arn, start_date: ts(summary.start) })
 }
 
-pub(crate) async fn start_sync(svc: &Service, input: StartSyncExecutionInput) -> Result<StartSyncExecutionOutput> {
-    let (summary, _) =
-        start_inner(svc, &input.state_machine_arn, input.name, input.input.as_deref(), input.trace_header.clone(), true)
-            .await?;
+pub(crate) async fn start_sync(
+    svc: &Service,
+    input: StartSyncExecutionInput,
+) -> Result<StartSyncExecutionOutput> {
+    let (summary, _) = start_inner(
+        svc,
+        &input.state_machine_arn,
+        input.name,
+        input.input.as_deref(),
+        input.trace_header.clone(),
+        true,
+    )
+    .await?;
     let done = match tokio::time::timeout(EXPRESS_LIMIT, svc.engine.wait_finished(&summary.arn)).await {
         Ok(r) => r.map_err(engine_error)?,
         Err(_) => {
             svc.engine
-                .stop(&summary.arn, Some("States.Timeout".into()), Some("The Express execution ran longer than five minutes".into()))
+                .stop(
+                    &summary.arn,
+                    Some("States.Timeout".into()),
+                    Some("The Express execution ran longer than five minutes".into()),
+                )
                 .await
                 .map_err(engine_error)?;
             svc.engine.wait_finished(&summary.arn).await.map_err(engine_error)?
@@ -121,7 +147,9 @@ pub(crate) async fn start_sync(svc: &Service, input: StartSyncExecutionInput) ->
     let sync_status = match done.status {
         ports::ExecutionStatus::Succeeded => SyncExecutionStatus::Succeeded,
         ports::ExecutionStatus::TimedOut => SyncExecutionStatus::TimedOut,
-        ports::ExecutionStatus::Aborted if done.error.as_deref() == Some("States.Timeout") => SyncExecutionStatus::TimedOut,
+        ports::ExecutionStatus::Aborted if done.error.as_deref() == Some("States.Timeout") => {
+            SyncExecutionStatus::TimedOut
+        }
         _ => SyncExecutionStatus::Failed,
     };
     let metadata_only = matches!(input.included_data, Some(IncludedData::MetadataOnly));
@@ -140,7 +168,10 @@ pub(crate) async fn start_sync(svc: &Service, input: StartSyncExecutionInput) ->
         output: if metadata_only { None } else { done.output.clone() },
         output_details: Some(CloudWatchEventsExecutionDataDetails { included: Some(!metadata_only) }),
         trace_header: input.trace_header,
-        billing_details: Some(BillingDetails { billed_memory_used_in_mb: Some(64), billed_duration_in_milliseconds: Some(billed_ms) }),
+        billing_details: Some(BillingDetails {
+            billed_memory_used_in_mb: Some(64),
+            billed_duration_in_milliseconds: Some(billed_ms),
+        }),
     })
 }
 
@@ -155,17 +186,24 @@ pub(crate) async fn stop(svc: &Service, input: StopExecutionInput) -> Result<Sto
 
 fn redrive_status(s: &ExecutionSummary) -> (ExecutionRedriveStatus, Option<String>) {
     match s.status {
-        ports::ExecutionStatus::Failed | ports::ExecutionStatus::TimedOut | ports::ExecutionStatus::Aborted => {
-            (ExecutionRedriveStatus::Redrivable, None)
-        }
-        ports::ExecutionStatus::Succeeded => {
-            (ExecutionRedriveStatus::NotRedrivable, Some("Execution is SUCCEEDED and cannot be redriven".into()))
-        }
-        _ => (ExecutionRedriveStatus::NotRedrivable, Some("Execution is RUNNING and cannot be redriven".into())),
+        ports::ExecutionStatus::Failed
+        | ports::ExecutionStatus::TimedOut
+        | ports::ExecutionStatus::Aborted => (ExecutionRedriveStatus::Redrivable, None),
+        ports::ExecutionStatus::Succeeded => (
+            ExecutionRedriveStatus::NotRedrivable,
+            Some("Execution is SUCCEEDED and cannot be redriven".into()),
+        ),
+        _ => (
+            ExecutionRedriveStatus::NotRedrivable,
+            Some("Execution is RUNNING and cannot be redriven".into()),
+        ),
     }
 }
 
-pub(crate) async fn describe(svc: &Service, input: DescribeExecutionInput) -> Result<DescribeExecutionOutput> {
+pub(crate) async fn describe(
+    svc: &Service,
+    input: DescribeExecutionInput,
+) -> Result<DescribeExecutionOutput> {
     let rec = get_execution(svc, &input.execution_arn).await?;
     let s = rec.summary;
     let metadata_only = matches!(input.included_data, Some(IncludedData::MetadataOnly));
@@ -180,7 +218,10 @@ pub(crate) async fn describe(svc: &Service, input: DescribeExecutionInput) -> Re
         input: (!metadata_only).then(|| s.input.clone()),
         input_details: Some(CloudWatchEventsExecutionDataDetails { included: Some(!metadata_only) }),
         output: if metadata_only { None } else { s.output.clone() },
-        output_details: s.output.as_ref().map(|_| CloudWatchEventsExecutionDataDetails { included: Some(!metadata_only) }),
+        output_details: s
+            .output
+            .as_ref()
+            .map(|_| CloudWatchEventsExecutionDataDetails { included: Some(!metadata_only) }),
         trace_header: s.trace_header.clone(),
         error: s.error.clone(),
         cause: s.cause.clone(),
@@ -238,7 +279,11 @@ pub(crate) async fn list(svc: &Service, input: ListExecutionsInput) -> Result<Li
     }
     filter.status = input.status_filter.as_ref().and_then(|s| ports::ExecutionStatus::parse(s.as_str()));
     filter.redrive_filter = input.redrive_filter.as_ref().map(|r| r.as_str().to_string());
-    let p = svc.store().list_executions(&filter, &page(input.next_token, input.max_results)).await.map_err(store_error)?;
+    let p = svc
+        .store()
+        .list_executions(&filter, &page(input.next_token, input.max_results))
+        .await
+        .map_err(store_error)?;
     Ok(ListExecutionsOutput {
         executions: p
             .items
@@ -277,7 +322,10 @@ fn strip_data(event: &mut Value) {
     }
 }
 
-pub(crate) async fn history(svc: &Service, input: GetExecutionHistoryInput) -> Result<GetExecutionHistoryOutput> {
+pub(crate) async fn history(
+    svc: &Service,
+    input: GetExecutionHistoryInput,
+) -> Result<GetExecutionHistoryOutput> {
     get_execution(svc, &input.execution_arn).await?;
     let mut p = page(input.next_token, input.max_results);
     if input.max_results.is_none() {
@@ -291,7 +339,8 @@ pub(crate) async fn history(svc: &Service, input: GetExecutionHistoryInput) -> R
     let include = input.include_execution_data.unwrap_or(true);
     let mut events = Vec::with_capacity(rows.items.len());
     for row in rows.items {
-        let mut v: Value = serde_json::from_str(&row.json).map_err(|e| ApiError::internal(format!("stored event: {e}")))?;
+        let mut v: Value =
+            serde_json::from_str(&row.json).map_err(|e| ApiError::internal(format!("stored event: {e}")))?;
         if !include {
             strip_data(&mut v);
         }
@@ -303,7 +352,10 @@ pub(crate) async fn history(svc: &Service, input: GetExecutionHistoryInput) -> R
 pub(crate) async fn redrive(svc: &Service, input: RedriveExecutionInput) -> Result<RedriveExecutionOutput> {
     let rec = get_execution(svc, &input.execution_arn).await?;
     if rec.summary.kind == MachineKind::Express {
-        return Err(ApiError::new(ErrorCode::ExecutionNotRedrivable, "Express executions cannot be redriven"));
+        return Err(ApiError::new(
+            ErrorCode::ExecutionNotRedrivable,
+            "Express executions cannot be redriven",
+        ));
     }
     let summary = svc.engine.redrive(&input.execution_arn).await.map_err(engine_error)?;
     Ok(RedriveExecutionOutput { redrive_date: ts(summary.redrive_date.unwrap_or_else(now_millis)) })

@@ -101,7 +101,10 @@ impl StepFunctions for Service {
         machines::create(self, input).await
     }
 
-    async fn describe_state_machine(&self, input: DescribeStateMachineInput) -> Result<DescribeStateMachineOutput> {
+    async fn describe_state_machine(
+        &self,
+        input: DescribeStateMachineInput,
+    ) -> Result<DescribeStateMachineOutput> {
         machines::describe(self, input).await
     }
 
@@ -200,7 +203,10 @@ impl StepFunctions for Service {
         executions::list(self, input).await
     }
 
-    async fn get_execution_history(&self, input: GetExecutionHistoryInput) -> Result<GetExecutionHistoryOutput> {
+    async fn get_execution_history(
+        &self,
+        input: GetExecutionHistoryInput,
+    ) -> Result<GetExecutionHistoryOutput> {
         executions::history(self, input).await
     }
 
@@ -259,12 +265,18 @@ impl StepFunctions for Service {
         tooling::untag(self, input).await
     }
 
-    async fn list_tags_for_resource(&self, input: ListTagsForResourceInput) -> Result<ListTagsForResourceOutput> {
+    async fn list_tags_for_resource(
+        &self,
+        input: ListTagsForResourceInput,
+    ) -> Result<ListTagsForResourceOutput> {
         tooling::list_tags(self, input).await
     }
 
     async fn describe_map_run(&self, input: DescribeMapRunInput) -> Result<DescribeMapRunOutput> {
-        Err(ApiError::new(ErrorCode::ResourceNotFound, format!("Map Run Does Not Exist: '{}'", input.map_run_arn)))
+        Err(ApiError::new(
+            ErrorCode::ResourceNotFound,
+            format!("Map Run Does Not Exist: '{}'", input.map_run_arn),
+        ))
     }
 
     async fn list_map_runs(&self, input: ListMapRunsInput) -> Result<ListMapRunsOutput> {
@@ -272,6 +284,9 @@ impl StepFunctions for Service {
     }
 
     async fn update_map_run(&self, input: UpdateMapRunInput) -> Result<UpdateMapRunOutput> {
-        Err(ApiError::new(ErrorCode::ResourceNotFound, format!("Map Run Does Not Exist: '{}'", input.map_run_arn)))
+        Err(ApiError::new(
+            ErrorCode::ResourceNotFound,
+            format!("Map Run Does Not Exist: '{}'", input.map_run_arn),
+        ))
     }
 }

@@ -38,7 +38,10 @@ pub(crate) fn check_definition(definition: &str, kind: MachineKind) -> Result<()
         return Ok(());
     }
     let errors: Vec<_> = parsed.errors().cloned().collect();
-    Err(ApiError::new(ErrorCode::InvalidDefinition, statecraft_asl::Diagnostic::invalid_definition_message(&errors)))
+    Err(ApiError::new(
+        ErrorCode::InvalidDefinition,
+        statecraft_asl::Diagnostic::invalid_definition_message(&errors),
+    ))
 }
 
 fn does_not_exist(arn: &str) -> ApiError {
@@ -58,7 +61,10 @@ fn check_role(role: &str) -> Result<()> {
 }
 
 fn logging(sm: &StateMachineRecord) -> Option<LoggingConfiguration> {
-    let v = sm.logging_configuration.clone().unwrap_or_else(|| serde_json::json!({"level": "OFF", "includeExecutionData": false}));
+    let v = sm
+        .logging_configuration
+        .clone()
+        .unwrap_or_else(|| serde_json::json!({"level": "OFF", "includeExecutionData": false}));
     serde_json::from_value(v).ok()
 }
 
@@ -71,7 +77,11 @@ pub(crate) async fn get_machine(svc: &Service, arn: &str) -> Result<StateMachine
     svc.store().get_state_machine(arn).await.map_err(store_error)?.ok_or_else(|| does_not_exist(arn))
 }
 
-pub(crate) async fn get_revision(svc: &Service, machine_arn: &str, revision_id: &str) -> Result<RevisionRecord> {
+pub(crate) async fn get_revision(
+    svc: &Service,
+    machine_arn: &str,
+    revision_id: &str,
+) -> Result<RevisionRecord> {
     svc.store()
         .get_revision(machine_arn, revision_id)
         .await
@@ -79,7 +89,10 @@ pub(crate) async fn get_revision(svc: &Service, machine_arn: &str, revision_id: 
         .ok_or_else(|| ApiError::internal(format!("revision {revision_id} of {machine_arn} is missing")))
 }
 
-pub(crate) async fn create(svc: &Service, input: CreateStateMachineInput) -> Result<CreateStateMachineOutput> {
+pub(crate) async fn create(
+    svc: &Service,
+    input: CreateStateMachineInput,
+) -> Result<CreateStateMachineOutput> {
     check_name(&input.name)?;
     check_role(&input.role_arn)?;
     let kind = kind_of(input.r#type.as_ref())?;
@@ -99,8 +112,14 @@ pub(crate) async fn create(svc: &Service, input: CreateStateMachineInput) -> Res
         revision_id: revision_id.clone(),
         role_arn: input.role_arn.clone(),
         description: None,
-        logging_configuration: input.logging_configuration.as_ref().and_then(|l| serde_json::to_value(l).ok()),
-        tracing_configuration: input.tracing_configuration.as_ref().and_then(|t| serde_json::to_value(t).ok()),
+        logging_configuration: input
+            .logging_configuration
+            .as_ref()
+            .and_then(|l| serde_json::to_value(l).ok()),
+        tracing_configuration: input
+            .tracing_configuration
+            .as_ref()
+            .and_then(|t| serde_json::to_value(t).ok()),
         created: now,
         updated: now,
         last_version: 0,
@@ -119,7 +138,10 @@ pub(crate) async fn create(svc: &Service, input: CreateStateMachineInput) -> Res
             // Idempotent when everything matches the existing machine.
             let existing = get_machine(svc, &arn).await?;
             let existing_rev = get_revision(svc, &arn, &existing.revision_id).await?;
-            if existing.kind == kind && existing.role_arn == input.role_arn && existing_rev.definition == input.definition {
+            if existing.kind == kind
+                && existing.role_arn == input.role_arn
+                && existing_rev.definition == input.definition
+            {
                 return Ok(CreateStateMachineOutput {
                     state_machine_arn: arn,
                     creation_date: ts(existing.created),
@@ -142,12 +164,20 @@ pub(crate) async fn create(svc: &Service, input: CreateStateMachineInput) -> Res
     } else {
         None
     };
-    Ok(CreateStateMachineOutput { state_machine_arn: arn, creation_date: ts(now), state_machine_version_arn: version_arn })
+    Ok(CreateStateMachineOutput {
+        state_machine_arn: arn,
+        creation_date: ts(now),
+        state_machine_version_arn: version_arn,
+    })
 }
 
-pub(crate) async fn describe(svc: &Service, input: DescribeStateMachineInput) -> Result<DescribeStateMachineOutput> {
+pub(crate) async fn describe(
+    svc: &Service,
+    input: DescribeStateMachineInput,
+) -> Result<DescribeStateMachineOutput> {
     let target = parse_machine(&input.state_machine_arn)?;
-    let sm = get_machine(svc, target.machine_arn()).await.map_err(|_| does_not_exist(&input.state_machine_arn))?;
+    let sm =
+        get_machine(svc, target.machine_arn()).await.map_err(|_| does_not_exist(&input.state_machine_arn))?;
     let (revision_id, description, created) = match &target {
         MachineRef::Version { arn, .. } => {
             let v = svc
@@ -177,7 +207,10 @@ pub(crate) async fn describe(svc: &Service, input: DescribeStateMachineInput) ->
     })
 }
 
-pub(crate) async fn update(svc: &Service, input: UpdateStateMachineInput) -> Result<UpdateStateMachineOutput> {
+pub(crate) async fn update(
+    svc: &Service,
+    input: UpdateStateMachineInput,
+) -> Result<UpdateStateMachineOutput> {
     let target = parse_machine(&input.state_machine_arn)?;
     let MachineRef::Machine { arn, .. } = target else {
         return Err(ApiError::validation("Only a state machine ARN (not a version or alias) can be updated"));
@@ -229,7 +262,9 @@ pub(crate) async fn update(svc: &Service, input: UpdateStateMachineInput) -> Res
     }
     sm.updated = now;
     svc.store().update_state_machine(&sm, expected_updated, new_rev.as_ref()).await.map_err(|e| match e {
-        ports::Error::Conflict => ApiError::new(ErrorCode::ConflictException, "The state machine was updated concurrently"),
+        ports::Error::Conflict => {
+            ApiError::new(ErrorCode::ConflictException, "The state machine was updated concurrently")
+        }
         other => store_error(other),
     })?;
     let version_arn = if publish {
@@ -237,13 +272,22 @@ pub(crate) async fn update(svc: &Service, input: UpdateStateMachineInput) -> Res
     } else {
         None
     };
-    Ok(UpdateStateMachineOutput { update_date: ts(now), revision_id: Some(sm.revision_id), state_machine_version_arn: version_arn })
+    Ok(UpdateStateMachineOutput {
+        update_date: ts(now),
+        revision_id: Some(sm.revision_id),
+        state_machine_version_arn: version_arn,
+    })
 }
 
-pub(crate) async fn delete(svc: &Service, input: DeleteStateMachineInput) -> Result<DeleteStateMachineOutput> {
+pub(crate) async fn delete(
+    svc: &Service,
+    input: DeleteStateMachineInput,
+) -> Result<DeleteStateMachineOutput> {
     let target = parse_machine(&input.state_machine_arn)?;
     let MachineRef::Machine { arn, .. } = target else {
-        return Err(ApiError::validation("Use DeleteStateMachineVersion or DeleteStateMachineAlias for qualified ARNs"));
+        return Err(ApiError::validation(
+            "Use DeleteStateMachineVersion or DeleteStateMachineAlias for qualified ARNs",
+        ));
     };
     match svc.store().delete_state_machine(&arn).await {
         Ok(()) | Err(ports::Error::NotFound) => Ok(DeleteStateMachineOutput {}),
@@ -252,7 +296,11 @@ pub(crate) async fn delete(svc: &Service, input: DeleteStateMachineInput) -> Res
 }
 
 pub(crate) async fn list(svc: &Service, input: ListStateMachinesInput) -> Result<ListStateMachinesOutput> {
-    let p = svc.store().list_state_machines(&page(input.next_token, input.max_results)).await.map_err(store_error)?;
+    let p = svc
+        .store()
+        .list_state_machines(&page(input.next_token, input.max_results))
+        .await
+        .map_err(store_error)?;
     Ok(ListStateMachinesOutput {
         state_machines: p
             .items
@@ -289,7 +337,11 @@ async fn publish_version(
                 ));
             }
         }
-        let latest = svc.store().list_versions(arn, &ports::Page { token: None, limit: 1 }).await.map_err(store_error)?;
+        let latest = svc
+            .store()
+            .list_versions(arn, &ports::Page { token: None, limit: 1 })
+            .await
+            .map_err(store_error)?;
         if let Some(v) = latest.items.first() {
             if v.revision_id == sm.revision_id {
                 return Ok((v.arn.clone(), v.created));
@@ -323,15 +375,25 @@ async fn publish_version(
     Err(ApiError::new(ErrorCode::ConflictException, "The state machine was updated concurrently"))
 }
 
-pub(crate) async fn publish(svc: &Service, input: PublishStateMachineVersionInput) -> Result<PublishStateMachineVersionOutput> {
+pub(crate) async fn publish(
+    svc: &Service,
+    input: PublishStateMachineVersionInput,
+) -> Result<PublishStateMachineVersionOutput> {
     let MachineRef::Machine { arn, .. } = parse_machine(&input.state_machine_arn)? else {
         return Err(ApiError::validation("Versions are published from a state machine ARN"));
     };
-    let (version_arn, created) = publish_version(svc, &arn, input.revision_id.as_deref(), input.description).await?;
-    Ok(PublishStateMachineVersionOutput { creation_date: ts(created), state_machine_version_arn: version_arn })
+    let (version_arn, created) =
+        publish_version(svc, &arn, input.revision_id.as_deref(), input.description).await?;
+    Ok(PublishStateMachineVersionOutput {
+        creation_date: ts(created),
+        state_machine_version_arn: version_arn,
+    })
 }
 
-pub(crate) async fn list_versions(svc: &Service, input: ListStateMachineVersionsInput) -> Result<ListStateMachineVersionsOutput> {
+pub(crate) async fn list_versions(
+    svc: &Service,
+    input: ListStateMachineVersionsInput,
+) -> Result<ListStateMachineVersionsOutput> {
     let target = parse_machine(&input.state_machine_arn)?;
     get_machine(svc, target.machine_arn()).await?;
     let p = svc
@@ -343,17 +405,31 @@ pub(crate) async fn list_versions(svc: &Service, input: ListStateMachineVersions
         state_machine_versions: p
             .items
             .into_iter()
-            .map(|v| StateMachineVersionListItem { state_machine_version_arn: v.arn, creation_date: ts(v.created) })
+            .map(|v| StateMachineVersionListItem {
+                state_machine_version_arn: v.arn,
+                creation_date: ts(v.created),
+            })
             .collect(),
         next_token: p.next_token,
     })
 }
 
-pub(crate) async fn delete_version(svc: &Service, input: DeleteStateMachineVersionInput) -> Result<DeleteStateMachineVersionOutput> {
-    let MachineRef::Version { arn, machine_arn, .. } = parse_machine(&input.state_machine_version_arn)? else {
-        return Err(ApiError::new(ErrorCode::InvalidArn, format!("Invalid Version Arn: '{}'", input.state_machine_version_arn)));
+pub(crate) async fn delete_version(
+    svc: &Service,
+    input: DeleteStateMachineVersionInput,
+) -> Result<DeleteStateMachineVersionOutput> {
+    let MachineRef::Version { arn, machine_arn, .. } = parse_machine(&input.state_machine_version_arn)?
+    else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArn,
+            format!("Invalid Version Arn: '{}'", input.state_machine_version_arn),
+        ));
     };
-    let aliases = svc.store().list_aliases(&machine_arn, &ports::Page { token: None, limit: 1000 }).await.map_err(store_error)?;
+    let aliases = svc
+        .store()
+        .list_aliases(&machine_arn, &ports::Page { token: None, limit: 1000 })
+        .await
+        .map_err(store_error)?;
     if let Some(a) = aliases.items.iter().find(|a| a.routing.iter().any(|(v, _)| *v == arn)) {
         return Err(ApiError::new(
             ErrorCode::ConflictException,
@@ -367,7 +443,11 @@ pub(crate) async fn delete_version(svc: &Service, input: DeleteStateMachineVersi
 }
 
 /// Checks a routing configuration: one or two versions of `machine_arn`, weights summing to 100.
-async fn check_routing(svc: &Service, machine_arn: &str, routing: &[RoutingConfigurationListItem]) -> Result<Vec<(String, u8)>> {
+async fn check_routing(
+    svc: &Service,
+    machine_arn: &str,
+    routing: &[RoutingConfigurationListItem],
+) -> Result<Vec<(String, u8)>> {
     if routing.is_empty() || routing.len() > 2 {
         return Err(ApiError::validation("The routing configuration must have one or two versions"));
     }
@@ -393,7 +473,10 @@ async fn check_routing(svc: &Service, machine_arn: &str, routing: &[RoutingConfi
             )
             .with_resource_name(r.state_machine_version_arn.clone()));
         }
-        let weight = u8::try_from(r.weight).ok().filter(|w| *w <= 100).ok_or_else(|| ApiError::validation("Weights must be between 0 and 100"))?;
+        let weight = u8::try_from(r.weight)
+            .ok()
+            .filter(|w| *w <= 100)
+            .ok_or_else(|| ApiError::validation("Weights must be between 0 and 100"))?;
         total += u32::from(weight);
         out.push((r.state_machine_version_arn.clone(), weight));
     }
@@ -406,15 +489,24 @@ async fn check_routing(svc: &Service, machine_arn: &str, routing: &[RoutingConfi
 fn routing_items(a: &AliasRecord) -> Vec<RoutingConfigurationListItem> {
     a.routing
         .iter()
-        .map(|(v, w)| RoutingConfigurationListItem { state_machine_version_arn: v.clone(), weight: i32::from(*w) })
+        .map(|(v, w)| RoutingConfigurationListItem {
+            state_machine_version_arn: v.clone(),
+            weight: i32::from(*w),
+        })
         .collect()
 }
 
-pub(crate) async fn create_alias(svc: &Service, input: CreateStateMachineAliasInput) -> Result<CreateStateMachineAliasOutput> {
+pub(crate) async fn create_alias(
+    svc: &Service,
+    input: CreateStateMachineAliasInput,
+) -> Result<CreateStateMachineAliasOutput> {
     if !valid_name(&input.name) || input.name.parse::<u64>().is_ok() {
         return Err(ApiError::new(ErrorCode::InvalidName, format!("Invalid Alias Name: '{}'", input.name)));
     }
-    let first = input.routing_configuration.first().ok_or_else(|| ApiError::validation("routingConfiguration is empty"))?;
+    let first = input
+        .routing_configuration
+        .first()
+        .ok_or_else(|| ApiError::validation("routingConfiguration is empty"))?;
     let machine_arn = parse_machine(&first.state_machine_version_arn)?.machine_arn().to_string();
     get_machine(svc, &machine_arn).await?;
     let routing = check_routing(svc, &machine_arn, &input.routing_configuration).await?;
@@ -453,11 +545,15 @@ async fn get_alias(svc: &Service, arn: &str) -> Result<AliasRecord> {
         return Err(ApiError::new(ErrorCode::InvalidArn, format!("Invalid Alias Arn: '{arn}'")));
     };
     svc.store().get_alias(arn).await.map_err(store_error)?.ok_or_else(|| {
-        ApiError::new(ErrorCode::ResourceNotFound, format!("State Machine Alias Does Not Exist: '{arn}'")).with_resource_name(arn)
+        ApiError::new(ErrorCode::ResourceNotFound, format!("State Machine Alias Does Not Exist: '{arn}'"))
+            .with_resource_name(arn)
     })
 }
 
-pub(crate) async fn describe_alias(svc: &Service, input: DescribeStateMachineAliasInput) -> Result<DescribeStateMachineAliasOutput> {
+pub(crate) async fn describe_alias(
+    svc: &Service,
+    input: DescribeStateMachineAliasInput,
+) -> Result<DescribeStateMachineAliasOutput> {
     let a = get_alias(svc, &input.state_machine_alias_arn).await?;
     Ok(DescribeStateMachineAliasOutput {
         state_machine_alias_arn: Some(a.arn.clone()),
@@ -469,10 +565,16 @@ pub(crate) async fn describe_alias(svc: &Service, input: DescribeStateMachineAli
     })
 }
 
-pub(crate) async fn update_alias(svc: &Service, input: UpdateStateMachineAliasInput) -> Result<UpdateStateMachineAliasOutput> {
+pub(crate) async fn update_alias(
+    svc: &Service,
+    input: UpdateStateMachineAliasInput,
+) -> Result<UpdateStateMachineAliasOutput> {
     let mut a = get_alias(svc, &input.state_machine_alias_arn).await?;
     if input.description.is_none() && input.routing_configuration.is_none() {
-        return Err(ApiError::new(ErrorCode::MissingRequiredParameter, "Either the description or the routing configuration must be specified"));
+        return Err(ApiError::new(
+            ErrorCode::MissingRequiredParameter,
+            "Either the description or the routing configuration must be specified",
+        ));
     }
     if let Some(r) = &input.routing_configuration {
         a.routing = check_routing(svc, &a.state_machine_arn, r).await?;
@@ -485,7 +587,10 @@ pub(crate) async fn update_alias(svc: &Service, input: UpdateStateMachineAliasIn
     Ok(UpdateStateMachineAliasOutput { update_date: ts(a.updated) })
 }
 
-pub(crate) async fn delete_alias(svc: &Service, input: DeleteStateMachineAliasInput) -> Result<DeleteStateMachineAliasOutput> {
+pub(crate) async fn delete_alias(
+    svc: &Service,
+    input: DeleteStateMachineAliasInput,
+) -> Result<DeleteStateMachineAliasOutput> {
     parse_machine(&input.state_machine_alias_arn)?;
     match svc.store().delete_alias(&input.state_machine_alias_arn).await {
         Ok(()) | Err(ports::Error::NotFound) => Ok(DeleteStateMachineAliasOutput {}),
@@ -493,7 +598,10 @@ pub(crate) async fn delete_alias(svc: &Service, input: DeleteStateMachineAliasIn
     }
 }
 
-pub(crate) async fn list_aliases(svc: &Service, input: ListStateMachineAliasesInput) -> Result<ListStateMachineAliasesOutput> {
+pub(crate) async fn list_aliases(
+    svc: &Service,
+    input: ListStateMachineAliasesInput,
+) -> Result<ListStateMachineAliasesOutput> {
     let target = parse_machine(&input.state_machine_arn)?;
     get_machine(svc, target.machine_arn()).await?;
     let p = svc
@@ -505,7 +613,10 @@ pub(crate) async fn list_aliases(svc: &Service, input: ListStateMachineAliasesIn
         state_machine_aliases: p
             .items
             .into_iter()
-            .map(|a| StateMachineAliasListItem { state_machine_alias_arn: a.arn, creation_date: ts(a.created) })
+            .map(|a| StateMachineAliasListItem {
+                state_machine_alias_arn: a.arn,
+                creation_date: ts(a.created),
+            })
             .collect(),
         next_token: p.next_token,
     })
@@ -522,11 +633,17 @@ pub(crate) async fn resolve_target(
     let (revision_id, version_arn, alias_arn) = match &target {
         MachineRef::Machine { .. } => (sm.revision_id.clone(), None, None),
         MachineRef::Version { arn, .. } => {
-            let v = svc.store().get_version(arn).await.map_err(store_error)?.ok_or_else(|| does_not_exist(arn))?;
+            let v = svc
+                .store()
+                .get_version(arn)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| does_not_exist(arn))?;
             (v.revision_id, Some(v.arn), None)
         }
         MachineRef::Alias { arn, .. } => {
-            let a = svc.store().get_alias(arn).await.map_err(store_error)?.ok_or_else(|| does_not_exist(arn))?;
+            let a =
+                svc.store().get_alias(arn).await.map_err(store_error)?.ok_or_else(|| does_not_exist(arn))?;
             let pick = {
                 use statecraft_core::Env;
                 (SystemEnv.random_u64() % 100) as u8
@@ -540,7 +657,12 @@ pub(crate) async fn resolve_target(
                     break;
                 }
             }
-            let v = svc.store().get_version(&chosen).await.map_err(store_error)?.ok_or_else(|| does_not_exist(&chosen))?;
+            let v = svc
+                .store()
+                .get_version(&chosen)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| does_not_exist(&chosen))?;
             (v.revision_id, Some(v.arn), Some(a.arn))
         }
     };

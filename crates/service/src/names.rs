@@ -59,7 +59,9 @@ impl MachineRef {
 
     pub fn name(&self) -> &str {
         match self {
-            MachineRef::Machine { name, .. } | MachineRef::Version { name, .. } | MachineRef::Alias { name, .. } => name,
+            MachineRef::Machine { name, .. }
+            | MachineRef::Version { name, .. }
+            | MachineRef::Alias { name, .. } => name,
         }
     }
 }
@@ -71,7 +73,12 @@ fn invalid_arn(arn: &str) -> ApiError {
 /// Splits `arn:PARTITION:states:REGION:ACCOUNT:KIND:rest` into (KIND, rest parts).
 fn split(arn: &str) -> Option<(&str, Vec<&str>)> {
     let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "states" || parts[3].is_empty() || parts[4].is_empty() {
+    if parts.len() < 7
+        || parts[0] != "arn"
+        || parts[2] != "states"
+        || parts[3].is_empty()
+        || parts[4].is_empty()
+    {
         return None;
     }
     Some((parts[5], parts[6..].to_vec()))
@@ -84,7 +91,12 @@ pub fn parse_machine(arn: &str) -> Result<MachineRef, ApiError> {
         [name] if valid_name(name) => Ok(MachineRef::Machine { arn: arn.into(), name: name.to_string() }),
         [name, qualifier] if valid_name(name) && !qualifier.is_empty() => {
             if let Ok(version) = qualifier.parse::<u64>() {
-                Ok(MachineRef::Version { arn: arn.into(), machine_arn: base, name: name.to_string(), version })
+                Ok(MachineRef::Version {
+                    arn: arn.into(),
+                    machine_arn: base,
+                    name: name.to_string(),
+                    version,
+                })
             } else if valid_name(qualifier) {
                 Ok(MachineRef::Alias {
                     arn: arn.into(),
@@ -148,8 +160,12 @@ mod tests {
         let s = Scope::new("us-east-1", "123456789012");
         let arn = s.state_machine_arn("m");
         assert!(matches!(parse_machine(&arn), Ok(MachineRef::Machine { name, .. }) if name == "m"));
-        assert!(matches!(parse_machine(&format!("{arn}:3")), Ok(MachineRef::Version { version: 3, machine_arn, .. }) if machine_arn == arn));
-        assert!(matches!(parse_machine(&format!("{arn}:prod")), Ok(MachineRef::Alias { alias, .. }) if alias == "prod"));
+        assert!(
+            matches!(parse_machine(&format!("{arn}:3")), Ok(MachineRef::Version { version: 3, machine_arn, .. }) if machine_arn == arn)
+        );
+        assert!(
+            matches!(parse_machine(&format!("{arn}:prod")), Ok(MachineRef::Alias { alias, .. }) if alias == "prod")
+        );
         assert!(parse_machine("arn:aws:states:us-east-1:1:activity:m").is_err());
         assert!(parse_machine("nope").is_err());
         assert_eq!(parse_execution(&s.execution_arn("m", "e")).unwrap(), ("m".into(), "e".into()));

@@ -11,7 +11,9 @@ use statecraft_runtime::env::{now_millis, SystemEnv};
 use statecraft_runtime::invoke::Invocation;
 use statecraft_runtime::runner::Resolution;
 
-pub(crate) fn validate(input: ValidateStateMachineDefinitionInput) -> Result<ValidateStateMachineDefinitionOutput> {
+pub(crate) fn validate(
+    input: ValidateStateMachineDefinitionInput,
+) -> Result<ValidateStateMachineDefinitionOutput> {
     let machine_type = match input.r#type.as_ref() {
         Some(StateMachineType::Express) => MachineType::Express,
         _ => MachineType::Standard,
@@ -55,12 +57,15 @@ fn test_machine(definition: &str, state_name: Option<&str>) -> Result<(String, S
         .map_err(|e| ApiError::new(ErrorCode::InvalidDefinition, format!("Invalid State Definition: {e}")))?;
     let (name, state, top_ql) = match (doc.get("States"), state_name) {
         (Some(states), Some(name)) => {
-            let s = states.get(name).cloned().ok_or_else(|| {
-                ApiError::validation(format!("State '{name}' is not in the definition"))
-            })?;
+            let s = states
+                .get(name)
+                .cloned()
+                .ok_or_else(|| ApiError::validation(format!("State '{name}' is not in the definition")))?;
             (name.to_string(), s, doc.get("QueryLanguage").cloned())
         }
-        (Some(_), None) => return Err(ApiError::validation("stateName is required when the definition is a state machine")),
+        (Some(_), None) => {
+            return Err(ApiError::validation("stateName is required when the definition is a state machine"))
+        }
         (None, _) => (state_name.unwrap_or("TestState").to_string(), doc.clone(), None),
     };
     let mut states = Map::new();
@@ -97,7 +102,10 @@ fn test_machine(definition: &str, state_name: Option<&str>) -> Result<(String, S
 pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<TestStateOutput> {
     let (machine, name) = test_machine(&input.definition, input.state_name.as_deref())?;
     let def = parse(&machine, MachineType::Standard).into_result().map_err(|errors| {
-        ApiError::new(ErrorCode::InvalidDefinition, statecraft_asl::Diagnostic::invalid_definition_message(&errors))
+        ApiError::new(
+            ErrorCode::InvalidDefinition,
+            statecraft_asl::Diagnostic::invalid_definition_message(&errors),
+        )
     })?;
     let state_input: Value = match &input.input {
         Some(t) => serde_json::from_str(t)
@@ -118,8 +126,8 @@ pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<T
     };
     let mut exec = Execution::new(info, Limits::default());
     if let Some(vars) = &input.variables {
-        let vars: Map<String, Value> =
-            serde_json::from_str(vars).map_err(|e| ApiError::validation(format!("Invalid variables: {e}")))?;
+        let vars: Map<String, Value> = serde_json::from_str(vars)
+            .map_err(|e| ApiError::validation(format!("Invalid variables: {e}")))?;
         exec.initial_variables = vars;
     }
     let mut events = vec![Event::Started];
@@ -134,7 +142,8 @@ pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<T
                 Effect::InvokeTask(req) => {
                     let resolution = match &input.mock {
                         Some(MockInput { result: Some(r), .. }) => Resolution::Succeeded(
-                            serde_json::from_str(r).map_err(|e| ApiError::validation(format!("Invalid mock result: {e}")))?,
+                            serde_json::from_str(r)
+                                .map_err(|e| ApiError::validation(format!("Invalid mock result: {e}")))?,
                         ),
                         Some(MockInput { error_output: Some(e), .. }) => {
                             Resolution::Failed { error: e.error.clone(), cause: e.cause.clone() }
@@ -153,8 +162,12 @@ pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<T
                     }
                     events.push(match resolution {
                         Resolution::Succeeded(output) => Event::TaskSucceeded { task: req.task, output },
-                        Resolution::Failed { error, cause } => Event::TaskFailed { task: req.task, error, cause },
-                        Resolution::TimedOut { error, cause } => Event::TaskTimedOut { task: req.task, error, cause },
+                        Resolution::Failed { error, cause } => {
+                            Event::TaskFailed { task: req.task, error, cause }
+                        }
+                        Resolution::TimedOut { error, cause } => {
+                            Event::TaskTimedOut { task: req.task, error, cause }
+                        }
                     });
                 }
                 // A Wait completes at once; a retry is reported, not waited for.
@@ -170,7 +183,9 @@ pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<T
         }
     }
     let own_exit = history.iter().find_map(|e| match &e.kind {
-        statecraft_core::EventKind::StateExited { name: n, output, .. } if **n == *name => Some(output.to_string()),
+        statecraft_core::EventKind::StateExited { name: n, output, .. } if **n == *name => {
+            Some(output.to_string())
+        }
         _ => None,
     });
     let next_state = history.iter().find_map(|e| match &e.kind {
@@ -178,9 +193,8 @@ pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<T
         _ => None,
     });
     let failed_task = history.iter().rev().find_map(|e| match &e.kind {
-        statecraft_core::EventKind::TaskFailed { info, .. } | statecraft_core::EventKind::TaskTimedOut { info, .. } => {
-            Some(info.clone())
-        }
+        statecraft_core::EventKind::TaskFailed { info, .. }
+        | statecraft_core::EventKind::TaskTimedOut { info, .. } => Some(info.clone()),
         _ => None,
     });
     let inspection = InspectionData {
@@ -225,9 +239,15 @@ async fn resource_exists(svc: &Service, arn: &str) -> Result<()> {
         svc.store().get_activity(arn).await.map_err(store_error)?.is_some()
     } else if arn.contains(":stateMachine:") {
         match super::names::parse_machine(arn)? {
-            super::names::MachineRef::Machine { arn, .. } => svc.store().get_state_machine(&arn).await.map_err(store_error)?.is_some(),
-            super::names::MachineRef::Alias { arn, .. } => svc.store().get_alias(&arn).await.map_err(store_error)?.is_some(),
-            super::names::MachineRef::Version { arn, .. } => svc.store().get_version(&arn).await.map_err(store_error)?.is_some(),
+            super::names::MachineRef::Machine { arn, .. } => {
+                svc.store().get_state_machine(&arn).await.map_err(store_error)?.is_some()
+            }
+            super::names::MachineRef::Alias { arn, .. } => {
+                svc.store().get_alias(&arn).await.map_err(store_error)?.is_some()
+            }
+            super::names::MachineRef::Version { arn, .. } => {
+                svc.store().get_version(&arn).await.map_err(store_error)?.is_some()
+            }
         }
     } else {
         return Err(ApiError::new(ErrorCode::InvalidArn, format!("Invalid Arn: '{arn}'")));
@@ -235,7 +255,8 @@ async fn resource_exists(svc: &Service, arn: &str) -> Result<()> {
     if exists {
         Ok(())
     } else {
-        Err(ApiError::new(ErrorCode::ResourceNotFound, format!("Resource not found: '{arn}'")).with_resource_name(arn))
+        Err(ApiError::new(ErrorCode::ResourceNotFound, format!("Resource not found: '{arn}'"))
+            .with_resource_name(arn))
     }
 }
 
@@ -258,7 +279,10 @@ pub(crate) async fn untag(svc: &Service, input: UntagResourceInput) -> Result<Un
     Ok(UntagResourceOutput {})
 }
 
-pub(crate) async fn list_tags(svc: &Service, input: ListTagsForResourceInput) -> Result<ListTagsForResourceOutput> {
+pub(crate) async fn list_tags(
+    svc: &Service,
+    input: ListTagsForResourceInput,
+) -> Result<ListTagsForResourceOutput> {
     resource_exists(svc, &input.resource_arn).await?;
     let tags = svc.store().tags(&input.resource_arn).await.map_err(store_error)?;
     Ok(ListTagsForResourceOutput { tags: tags.into_iter().map(|(key, value)| Tag { key, value }).collect() })

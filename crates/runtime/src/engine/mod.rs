@@ -14,7 +14,7 @@ mod timers;
 pub use activities::ActivityTask;
 
 use crate::env::{now_millis, token_hash, SystemEnv};
-use crate::invoke::{Invocation, TaskInvoker};
+use crate::invoke::{ActivityPush, Invocation, TaskInvoker};
 use crate::ports::{
     self, Commit, ExecutionRecord, ExecutionStatus, ExecutionSummary, HistoryRow, MachineKind, OutboxEntry,
     RevisionRecord, Store, TokenRecord, RECORD_VERSION,
@@ -64,7 +64,7 @@ pub enum Error {
     InvalidToken,
     #[error("the task token has expired or its task is already closed")]
     TaskTimedOut,
-        #[error("execution not redrivable: {0}")]
+    #[error("execution not redrivable: {0}")]
     NotRedrivable(String),
     #[error("{0}")]
     Internal(String),
@@ -122,6 +122,7 @@ pub(crate) struct Inner {
     activities: activities::Hub,
     running: Mutex<HashMap<(String, TaskId), tokio::task::JoinHandle<()>>>,
     watchers: Mutex<HashMap<String, Vec<oneshot::Sender<ExecutionSummary>>>>,
+    push: std::sync::OnceLock<Arc<dyn ActivityPush>>,
 }
 
 /// The engine. Cheap to clone; all clones drive the same executions.
@@ -163,6 +164,7 @@ impl Engine {
             activities: activities::Hub::default(),
             running: Mutex::new(HashMap::new()),
             watchers: Mutex::new(HashMap::new()),
+            push: std::sync::OnceLock::new(),
         });
         Engine { inner }
     }
@@ -171,8 +173,13 @@ impl Engine {
         &self.inner.store
     }
 
-        pub fn config(&self) -> &EngineConfig {
+    pub fn config(&self) -> &EngineConfig {
         &self.inner.config
+    }
+
+    /// Pushes activity tasks to their subscribers (set once, before executions start).
+    pub fn set_activity_push(&self, push: Arc<dyn ActivityPush>) {
+        let _ = self.inner.push.set(push);
     }
 
     /// What runs tasks (TestState calls it directly).
@@ -217,7 +224,7 @@ impl Engine {
         Inner::deliver(&self.inner, arn, Event::Stopped { error, cause }).await
     }
 
-        /// RedriveExecution: restarts an unsuccessful execution from where it stopped.
+    /// RedriveExecution: restarts an unsuccessful execution from where it stopped.
     pub async fn redrive(&self, arn: &str) -> Result<ExecutionSummary> {
         Inner::redrive(&self.inner, arn).await
     }
@@ -413,7 +420,7 @@ impl Inner {
         }))
     }
 
-        async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionSummary> {
+    async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionSummary> {
         for _attempt in 0..8 {
             let slot = self.slot(arn);
             let mut guard = slot.lock().await;
@@ -614,6 +621,9 @@ impl Inner {
                 Effect::InvokeTask(req) => {
                     if let Resource::Activity { arn: activity, .. } = &req.resource {
                         let activity = activity.clone();
+                        if let Some(push) = self.push.get().filter(|p| p.pushes(&activity)).cloned() {
+                            self.push_activity(push, &activity, arn, &req);
+                        }
                         self.activities.enqueue(&activity, arn, *req);
                         continue;
                     }
@@ -658,6 +668,42 @@ impl Inner {
                 _ => {}
             }
         }
+    }
+
+    /// Pushes an activity task; once a subscriber accepted it, it is started (and no longer
+    /// offered to pollers).
+    fn push_activity(
+        self: &Arc<Self>,
+        push: Arc<dyn ActivityPush>,
+        activity: &str,
+        arn: &str,
+        req: &statecraft_core::TaskRequest,
+    ) {
+        let me = self.clone();
+        let key = (arn.to_string(), req.task);
+        let (activity, arn, task) = (activity.to_string(), arn.to_string(), req.task);
+        let token = req.token.clone().unwrap_or_default();
+        let input = req.input.clone();
+        let deadline =
+            now_millis() + req.timeout_seconds.map(|t| t as i64 * 1000).unwrap_or(24 * 3600 * 1000);
+        let handle = tokio::spawn(async move {
+            match push.push(&activity, &arn, &token, &input, deadline).await {
+                Ok(()) => {
+                    me.activities.cancel(&arn, task);
+                    let started = Event::TaskStarted { task, worker_name: Some("webhook".into()) };
+                    if let Err(e) = Inner::deliver(&me, &arn, started).await {
+                        tracing_warn(&format!(
+                            "activity task of {arn} pushed, but recording its start failed: {e}"
+                        ));
+                    }
+                }
+                Err(e) => tracing_warn(&format!(
+                    "pushing an activity task of {arn}: {e}; it stays available to GetActivityTask"
+                )),
+            }
+            me.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&(arn, task));
+        });
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(key, handle);
     }
 
     async fn notify_finished(&self, arn: &str) {

@@ -259,6 +259,42 @@ fn random<const N: usize>() -> [u8; N] {
     b
 }
 
+/// [`crate::invoke::ActivityPush`] through the webhooks of a project's `[activities]`.
+pub struct WebhookActivities {
+    config: crate::config::ProjectConfig,
+    pusher: Pusher,
+}
+
+impl WebhookActivities {
+    pub fn new(config: crate::config::ProjectConfig) -> Result<WebhookActivities, PushError> {
+        Ok(WebhookActivities { config, pusher: Pusher::new(RetryPolicy::default())? })
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::invoke::ActivityPush for WebhookActivities {
+    fn pushes(&self, activity_arn: &str) -> bool {
+        self.config.activity(activity_arn).is_some()
+    }
+
+    async fn push(
+        &self,
+        activity_arn: &str,
+        execution_arn: &str,
+        token: &str,
+        input: &Value,
+        deadline: i64,
+    ) -> Result<(), String> {
+        let Some(activity) = self.config.activity(activity_arn) else {
+            return Err(format!("no webhook configured for {activity_arn}"));
+        };
+        let left = (deadline - crate::env::now_millis()).max(0) as u64;
+        let deadline = Instant::now() + Duration::from_millis(left);
+        let task = Task { activity_arn, execution_arn: Some(execution_arn), token, input };
+        self.pusher.push(activity, &task, deadline).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

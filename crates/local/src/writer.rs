@@ -23,6 +23,8 @@ pub(crate) trait Job: Send {
     /// May run more than once (the batch is replayed after a failure that wrote); the last
     /// run's result is the one sent.
     fn run(&mut self, conn: &Connection) -> bool;
+    /// Records a failure that did not come from `run` (it panicked).
+    fn fail(&mut self, error: Error);
     /// Whether the last run failed.
     fn failed(&self) -> bool;
     /// Sends the result, or `failure` when the transaction did not commit.
@@ -41,6 +43,10 @@ impl<T: Send, F: Fn(&Connection) -> Result<T> + Send> Job for Op<T, F> {
         let ok = result.is_ok();
         self.result = Some(result);
         ok
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.result = Some(Err(error));
     }
 
     fn failed(&self) -> bool {
@@ -248,7 +254,14 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], stats: &Stats) -> Re
                     continue;
                 }
                 let before = conn.total_changes();
-                if !job.run(conn) && conn.total_changes() != before {
+                // A panicking request must not take the writer thread down with it; what it
+                // may have written is undone like any failure after writing.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)));
+                let panicked = outcome.is_err();
+                if panicked {
+                    job.fail(Error::Backend("the write panicked".to_string()));
+                }
+                if panicked || (matches!(outcome, Ok(false)) && conn.total_changes() != before) {
                     conn.prepare_cached("ROLLBACK")?.execute([])?;
                     *excluded = true;
                     stats.replays.fetch_add(1, Ordering::Relaxed);
@@ -289,6 +302,31 @@ mod tests {
 
     fn insert(k: i64) -> impl Fn(&Connection) -> Result<()> + Send + 'static {
         move |c| c.execute("INSERT INTO t (k) VALUES (?1)", [k]).map(drop).map_err(backend)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let (_dir, writer) = open()?;
+        let panicked: Result<()> = writer
+            .write(|c| {
+                insert(7)(c)?;
+                #[allow(clippy::panic)]
+                {
+                    panic!("a bug in a write");
+                }
+            })
+            .await;
+        assert_eq!(panicked, Err(Error::Backend("the write panicked".to_string())));
+        writer.write(insert(8)).await?;
+        let keys = writer
+            .write(|c| {
+                let mut s = c.prepare("SELECT k FROM t ORDER BY k").map_err(backend)?;
+                let rows = s.query_map([], |r| r.get::<_, i64>(0)).map_err(backend)?;
+                rows.collect::<rusqlite::Result<Vec<i64>>>().map_err(backend)
+            })
+            .await?;
+        assert_eq!(keys, vec![8], "the panicking write was undone, the writer lives on");
+        Ok(())
     }
 
     /// Jobs queued while the writer is busy form one batch; a job that fails after writing is

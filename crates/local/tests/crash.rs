@@ -139,7 +139,7 @@ fn acknowledged_commits_survive_sigkill() -> Result<(), Box<dyn std::error::Erro
         let report = verify(dir.path(), &acked)?;
         eprintln!(
             "round {round}: killed after {} acks ({late} read after the kill); {} executions on disk, \
-             {} commits durable but never acknowledged, child status {status:?}",
+             {} commits durable but never acknowledged (all rounds so far), child status {status:?}",
             seen + late,
             report.executions,
             report.unacknowledged

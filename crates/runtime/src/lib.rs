@@ -4,7 +4,8 @@
 //! Functions Local mock format ([`mock`]), and the in-process loop that runs one execution to
 //! its end ([`runner`], used by `statecraft run`), the project file ([`config`],
 //! `statecraft.toml`) and the resolvers that run Task resources for real ([`resolvers`]:
-//! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks).
+//! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks). [`memory`] is the
+//! in-memory store for tests, and [`store_tests`] the behavioural suite every store must pass.
 
 pub mod config;
 pub mod engine;

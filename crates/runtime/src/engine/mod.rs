@@ -10,20 +10,18 @@
 
 mod activities;
 mod timers;
+pub mod transition;
 
 pub use activities::ActivityTask;
+use transition::{resolution_event, settled_keys};
+pub use transition::{Live, StartRequest};
 
 use crate::env::{now_millis, token_hash, SystemEnv};
 use crate::invoke::{ActivityPush, Invocation, TaskInvoker};
-use crate::ports::{
-    self, Commit, ExecutionRecord, ExecutionStatus, ExecutionSummary, HistoryRow, MachineKind, OutboxEntry,
-    RevisionRecord, Store, TokenRecord, RECORD_VERSION,
-};
-use crate::runner::Resolution;
-use serde_json::Value;
-use statecraft_asl::{parse, Definition, MachineType, Resource};
-use statecraft_core::{Effect, Event, Execution, ExecutionInfo, Limits, Status, Step, TaskId, TimerId};
-use std::collections::{BTreeMap, HashMap};
+use crate::ports::{self, ExecutionStatus, ExecutionSummary, RevisionRecord, Store};
+use statecraft_asl::{Definition, Resource};
+use statecraft_core::{Effect, Event, Limits, TaskId};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::{oneshot, Mutex as AsyncMutex};
 
@@ -72,41 +70,12 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// What StartExecution asks for.
-#[derive(Debug, Clone)]
-pub struct StartRequest {
-    pub execution_arn: String,
-    pub name: String,
-    pub state_machine_arn: String,
-    pub state_machine_name: String,
-    pub version_arn: Option<String>,
-    pub alias_arn: Option<String>,
-    pub kind: MachineKind,
-    pub revision: RevisionRecord,
-    pub input: Value,
-    pub trace_header: Option<String>,
-    pub parent_arn: Option<String>,
-}
-
 /// The outcome of a StartExecution.
 #[derive(Debug, Clone)]
 pub struct Started {
     pub summary: ExecutionSummary,
     /// False when an identical execution was already running (idempotent start).
     pub created: bool,
-}
-
-/// An execution held in memory between events, with what its next commit needs.
-struct Live {
-    exec: Execution,
-    def: Arc<Definition>,
-    version: u64,
-    summary: ExecutionSummary,
-    revision_id: String,
-    /// Keys of the outbox entries stored for this execution.
-    outbox: BTreeMap<String, Effect>,
-    /// Token hashes issued for tasks still in flight.
-    tokens: HashMap<TaskId, String>,
 }
 
 type Slot = Arc<AsyncMutex<Option<Live>>>;
@@ -116,7 +85,7 @@ pub(crate) struct Inner {
     invoker: Arc<dyn TaskInvoker>,
     env: SystemEnv,
     config: EngineConfig,
-    definitions: Mutex<HashMap<String, Arc<Definition>>>,
+    definitions: transition::Definitions,
     slots: Mutex<HashMap<String, Slot>>,
     timers: timers::Timers,
     activities: activities::Hub,
@@ -131,25 +100,6 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
-/// Outbox keys: one per task in flight and one per timer.
-fn task_key(t: TaskId) -> String {
-    format!("k:{}:{}", t.frame, t.seq)
-}
-
-fn timer_key(t: &TimerId) -> String {
-    format!("t:{}:{}:{:?}:{}", t.frame, t.seq, t.kind, t.round)
-}
-
-fn status_of(s: Status) -> ExecutionStatus {
-    match s {
-        Status::Running => ExecutionStatus::Running,
-        Status::Succeeded => ExecutionStatus::Succeeded,
-        Status::Failed => ExecutionStatus::Failed,
-        Status::TimedOut => ExecutionStatus::TimedOut,
-        Status::Aborted => ExecutionStatus::Aborted,
-    }
-}
-
 impl Engine {
     /// Starts the engine's timer loop; call inside a tokio runtime.
     pub fn new(store: Arc<dyn Store>, invoker: Arc<dyn TaskInvoker>, config: EngineConfig) -> Engine {
@@ -158,7 +108,7 @@ impl Engine {
             invoker,
             env: SystemEnv,
             config,
-            definitions: Mutex::new(HashMap::new()),
+            definitions: transition::Definitions::default(),
             slots: Mutex::new(HashMap::new()),
             timers: timers::Timers::start(weak.clone()),
             activities: activities::Hub::default(),
@@ -189,7 +139,7 @@ impl Engine {
 
     /// The parsed definition of a revision (cached).
     pub fn definition(&self, revision: &RevisionRecord) -> Result<Arc<Definition>> {
-        self.inner.definition(revision)
+        self.inner.definitions.get(revision)
     }
 
     /// Starts an execution: the first transitions are applied and committed together with the
@@ -276,7 +226,7 @@ impl Engine {
             let slot = self.inner.slot(&arn);
             let mut guard = slot.lock().await;
             if guard.is_none() {
-                *guard = self.inner.load(&arn).await?;
+                *guard = transition::load(self.inner.store.as_ref(), &self.inner.definitions, &arn).await?;
             }
             let Some(live) = guard.as_ref() else { continue };
             let effects: Vec<Effect> = live.outbox.values().cloned().collect();
@@ -288,19 +238,6 @@ impl Engine {
 }
 
 impl Inner {
-    fn definition(&self, revision: &RevisionRecord) -> Result<Arc<Definition>> {
-        let key = format!("{}#{}", revision.state_machine_arn, revision.revision_id);
-        if let Some(d) = self.definitions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(d.clone());
-        }
-        let def = parse(&revision.definition, MachineType::Standard).into_result().map_err(|diags| {
-            Error::InvalidDefinition(diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
-        })?;
-        let def = Arc::new(def);
-        self.definitions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, def.clone());
-        Ok(def)
-    }
-
     fn slot(&self, arn: &str) -> Slot {
         self.slots.lock().unwrap_or_else(|e| e.into_inner()).entry(arn.to_string()).or_default().clone()
     }
@@ -310,58 +247,10 @@ impl Inner {
     }
 
     async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started> {
-        let def = self.definition(&req.revision)?;
-        let now = now_millis();
-        let info = ExecutionInfo {
-            execution_arn: req.execution_arn.clone(),
-            name: req.name.clone(),
-            state_machine_arn: req.state_machine_arn.clone(),
-            state_machine_name: req.state_machine_name.clone(),
-            role_arn: req.revision.role_arn.clone(),
-            region: self.config.region.clone(),
-            account: self.config.account.clone(),
-            start_time: now,
-            input: req.input.clone(),
-            redrive_count: 0,
-        };
-        let input_text = serde_json::to_string(&req.input).unwrap_or_default();
-        let summary = ExecutionSummary {
-            arn: req.execution_arn.clone(),
-            name: req.name.clone(),
-            state_machine_arn: req.state_machine_arn.clone(),
-            version_arn: req.version_arn.clone(),
-            alias_arn: req.alias_arn.clone(),
-            kind: req.kind,
-            status: ExecutionStatus::Running,
-            start: now,
-            stop: None,
-            input: input_text.clone(),
-            output: None,
-            error: None,
-            cause: None,
-            redrive_count: 0,
-            redrive_date: None,
-            trace_header: req.trace_header.clone(),
-            parent_arn: req.parent_arn.clone(),
-        };
-        let mut live = Live {
-            exec: Execution::new(info, self.config.limits),
-            def: def.clone(),
-            version: 0,
-            summary: summary.clone(),
-            revision_id: req.revision.revision_id.clone(),
-            outbox: BTreeMap::new(),
-            tokens: HashMap::new(),
-        };
-        let step = live.exec.apply(&def, Event::Started, &self.env);
-        let (commit, effects) = self.prepare(&mut live, step, None);
-        let record = ExecutionRecord {
-            record_version: RECORD_VERSION,
-            summary: summary.clone(),
-            revision_id: live.revision_id.clone(),
-            state: Vec::new(),
-            version: 0,
-        };
+        let def = self.definitions.get(&req.revision)?;
+        let (mut live, record, commit, effects) =
+            transition::begin(&req, def, &self.config, &self.env, now_millis());
+        let input_text = record.summary.input.clone();
         match self.store.create_execution(&record, &commit).await {
             Ok(()) => {}
             Err(ports::Error::AlreadyExists) => {
@@ -388,44 +277,12 @@ impl Inner {
         Ok(Started { summary, created: true })
     }
 
-    /// Loads an execution from the store into a [`Live`].
-    async fn load(&self, arn: &str) -> Result<Option<Live>> {
-        let Some(rec) = self.store.get_execution(arn).await? else { return Ok(None) };
-        let revision =
-            self.store.get_revision(&rec.summary.state_machine_arn, &rec.revision_id).await?.ok_or_else(
-                || Error::Internal(format!("revision {} of {} is missing", rec.revision_id, arn)),
-            )?;
-        let def = self.definition(&revision)?;
-        let exec: Execution = decode_state(&rec.state)?;
-        let mut outbox = BTreeMap::new();
-        let mut tokens = HashMap::new();
-        for entry in self.store.outbox(arn).await? {
-            let effect: Effect = serde_json::from_slice(&entry.effect)
-                .map_err(|e| Error::Internal(format!("outbox entry {} of {arn}: {e}", entry.key)))?;
-            if let Effect::InvokeTask(req) = &effect {
-                if let Some(t) = &req.token {
-                    tokens.insert(req.task, token_hash(t));
-                }
-            }
-            outbox.insert(entry.key, effect);
-        }
-        Ok(Some(Live {
-            exec,
-            def,
-            version: rec.version,
-            summary: rec.summary,
-            revision_id: rec.revision_id,
-            outbox,
-            tokens,
-        }))
-    }
-
     async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionSummary> {
         for _attempt in 0..8 {
             let slot = self.slot(arn);
             let mut guard = slot.lock().await;
             if guard.is_none() {
-                match self.load(arn).await? {
+                match transition::load(self.store.as_ref(), &self.definitions, arn).await? {
                     Some(l) => *guard = Some(l),
                     None => return Err(Error::ExecutionDoesNotExist(arn.to_string())),
                 }
@@ -442,7 +299,7 @@ impl Inner {
             s.cause = None;
             s.redrive_count = live.exec.info.redrive_count;
             s.redrive_date = Some(now);
-            let (commit, effects) = self.prepare(live, step, None);
+            let (commit, effects) = transition::prepare(live, step, None, now_millis());
             match self.store.commit(arn, &commit).await {
                 Ok(()) => {
                     live.version += 1;
@@ -473,7 +330,7 @@ impl Inner {
             let slot = self.slot(arn);
             let mut guard = slot.lock().await;
             if guard.is_none() {
-                match self.load(arn).await? {
+                match transition::load(self.store.as_ref(), &self.definitions, arn).await? {
                     Some(l) => *guard = Some(l),
                     None => return Err(Error::ExecutionDoesNotExist(arn.to_string())),
                 }
@@ -500,7 +357,7 @@ impl Inner {
                     return Ok(false);
                 }
             }
-            let (commit, effects) = self.prepare(live, step, Some(&event));
+            let (commit, effects) = transition::prepare(live, step, Some(&event), now_millis());
             match self.store.commit(arn, &commit).await {
                 Ok(()) => {
                     live.version += 1;
@@ -523,95 +380,6 @@ impl Inner {
             }
         }
         Err(Error::Internal(format!("execution {arn}: too many conflicting writers")))
-    }
-
-    /// Builds the commit for a step, updating the live copy's bookkeeping, and returns the
-    /// effects to perform once it is written.
-    fn prepare(&self, live: &mut Live, step: Step, event: Option<&Event>) -> (Commit, Vec<Effect>) {
-        let mut commit = Commit { expected_version: live.version, ..Commit::default() };
-        // What the event settles.
-        if let Some(ev) = event {
-            for key in settled_keys(ev, live) {
-                live.outbox.remove(&key);
-                commit.outbox_remove.push(key);
-            }
-            if let Some(task) = settled_task(ev) {
-                if let Some(hash) = live.tokens.remove(&task) {
-                    commit.tokens_remove.push(hash);
-                }
-            }
-        }
-        let mut to_dispatch = Vec::new();
-        for effect in step.effects {
-            match &effect {
-                Effect::InvokeTask(req) => {
-                    let key = task_key(req.task);
-                    if let Some(token) = &req.token {
-                        let hash = token_hash(token);
-                        commit.tokens_add.push(TokenRecord {
-                            hash: hash.clone(),
-                            execution_arn: live.summary.arn.clone(),
-                            task: serde_json::to_vec(&req.task).unwrap_or_default(),
-                            expires: req.timeout_seconds.map(|t| now_millis() + t as i64 * 1000),
-                            activity_arn: match &req.resource {
-                                Resource::Activity { arn, .. } => Some(arn.clone()),
-                                _ => None,
-                            },
-                        });
-                        live.tokens.insert(req.task, hash);
-                    }
-                    commit.outbox_add.push(OutboxEntry {
-                        key: key.clone(),
-                        due: None,
-                        effect: serde_json::to_vec(&effect).unwrap_or_default(),
-                    });
-                    live.outbox.insert(key, effect.clone());
-                }
-                Effect::ScheduleTimer { timer, at } => {
-                    let key = timer_key(timer);
-                    commit.outbox_add.push(OutboxEntry {
-                        key: key.clone(),
-                        due: Some(*at),
-                        effect: serde_json::to_vec(&effect).unwrap_or_default(),
-                    });
-                    live.outbox.insert(key, effect.clone());
-                }
-                Effect::CancelTask { task } => {
-                    let key = task_key(*task);
-                    if live.outbox.remove(&key).is_some() {
-                        commit.outbox_remove.push(key);
-                    }
-                    if let Some(hash) = live.tokens.remove(task) {
-                        commit.tokens_remove.push(hash);
-                    }
-                }
-                _ => {}
-            }
-            to_dispatch.push(effect);
-        }
-        if live.exec.is_finished() {
-            // Nothing is awaited any more: clear the outbox and void every token.
-            commit.outbox_remove.extend(std::mem::take(&mut live.outbox).into_keys());
-            commit.tokens_remove.extend(std::mem::take(&mut live.tokens).into_values());
-            let s = &mut live.summary;
-            s.status = status_of(live.exec.status);
-            s.stop = live.exec.stop_time;
-            s.output = live.exec.output.as_ref().map(|o| serde_json::to_string(o).unwrap_or_default());
-            s.error = live.exec.error.clone();
-            s.cause = live.exec.cause.clone();
-        }
-        commit.summary = Some(live.summary.clone());
-        commit.history = step
-            .history
-            .iter()
-            .map(|e| {
-                let mut buf = Vec::with_capacity(256);
-                e.write_aws_json(&mut buf, true);
-                HistoryRow { id: e.id, json: String::from_utf8(buf).unwrap_or_default() }
-            })
-            .collect();
-        commit.state = serde_json::to_vec(&StateEnvelope { v: 1, exec: &live.exec }).unwrap_or_default();
-        (commit, to_dispatch)
     }
 
     /// Performs effects after their commit.
@@ -727,63 +495,6 @@ impl Inner {
         let task: TaskId = serde_json::from_slice(&rec.task).map_err(|_| Error::InvalidToken)?;
         Ok((rec.execution_arn, task))
     }
-}
-
-/// Outbox keys an event settles (the task it completes, the timer that fired).
-fn settled_keys(event: &Event, live: &Live) -> Vec<String> {
-    let mut keys = Vec::new();
-    match event {
-        Event::TaskSucceeded { task, .. }
-        | Event::TaskFailed { task, .. }
-        | Event::TaskTimedOut { task, .. } => {
-            keys.push(task_key(*task));
-            let prefix = format!("t:{}:{}:", task.frame, task.seq);
-            keys.extend(live.outbox.keys().filter(|k| k.starts_with(&prefix)).cloned());
-        }
-        Event::TimerFired { timer } => keys.push(timer_key(timer)),
-        _ => {}
-    }
-    keys.retain(|k| live.outbox.contains_key(k));
-    keys
-}
-
-fn settled_task(event: &Event) -> Option<TaskId> {
-    match event {
-        Event::TaskSucceeded { task, .. }
-        | Event::TaskFailed { task, .. }
-        | Event::TaskTimedOut { task, .. } => Some(*task),
-        _ => None,
-    }
-}
-
-fn resolution_event(task: TaskId, r: Resolution) -> Event {
-    match r {
-        Resolution::Succeeded(output) => Event::TaskSucceeded { task, output },
-        Resolution::Failed { error, cause } => Event::TaskFailed { task, error, cause },
-        Resolution::TimedOut { error, cause } => Event::TaskTimedOut { task, error, cause },
-    }
-}
-
-/// The stored form of the core's state, versioned.
-#[derive(serde::Serialize)]
-struct StateEnvelope<'a> {
-    v: u32,
-    exec: &'a Execution,
-}
-
-#[derive(serde::Deserialize)]
-struct StateEnvelopeOwned {
-    v: u32,
-    exec: Execution,
-}
-
-fn decode_state(bytes: &[u8]) -> Result<Execution> {
-    let env: StateEnvelopeOwned =
-        serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("stored execution state: {e}")))?;
-    if env.v != 1 {
-        return Err(Error::Internal(format!("stored execution state has unknown version {}", env.v)));
-    }
-    Ok(env.exec)
 }
 
 fn tracing_warn(msg: &str) {

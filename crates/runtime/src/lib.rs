@@ -10,6 +10,7 @@
 pub mod config;
 pub mod engine;
 pub mod env;
+pub mod fanout_store;
 pub mod invoke;
 pub mod memory;
 pub mod mock;

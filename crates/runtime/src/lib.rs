@@ -8,6 +8,7 @@
 //! in-memory store for tests, and [`store_tests`] the behavioural suite every store must pass.
 
 pub mod config;
+pub mod driver;
 pub mod engine;
 pub mod env;
 pub mod fanout_store;

@@ -5,7 +5,7 @@ use super::names::{check_name, parse_activity};
 use super::{engine_error, page, store_error, ts, Result, Service};
 use statecraft_api::types::*;
 use statecraft_api::{ApiError, ErrorCode};
-use statecraft_core::Event;
+use statecraft_runtime::driver::Completion;
 use statecraft_runtime::env::now_millis;
 use statecraft_runtime::ports::{self, ActivityRecord, RECORD_VERSION};
 
@@ -89,10 +89,7 @@ pub(crate) async fn send_success(
             "The output exceeds the maximum size of 262144 bytes",
         ));
     }
-    svc.engine
-        .complete_task(&input.task_token, |task| Event::TaskSucceeded { task, output })
-        .await
-        .map_err(engine_error)?;
+    svc.engine.complete_task(&input.task_token, Completion::Success(output)).await.map_err(engine_error)?;
     Ok(SendTaskSuccessOutput {})
 }
 
@@ -102,7 +99,7 @@ pub(crate) async fn send_failure(
 ) -> Result<SendTaskFailureOutput> {
     let (error, cause) = (input.error, input.cause);
     svc.engine
-        .complete_task(&input.task_token, |task| Event::TaskFailed { task, error, cause })
+        .complete_task(&input.task_token, Completion::Failure { error, cause })
         .await
         .map_err(engine_error)?;
     Ok(SendTaskFailureOutput {})
@@ -112,9 +109,6 @@ pub(crate) async fn send_heartbeat(
     svc: &Service,
     input: SendTaskHeartbeatInput,
 ) -> Result<SendTaskHeartbeatOutput> {
-    svc.engine
-        .complete_task(&input.task_token, |task| Event::TaskHeartbeat { task })
-        .await
-        .map_err(engine_error)?;
+    svc.engine.complete_task(&input.task_token, Completion::Heartbeat).await.map_err(engine_error)?;
     Ok(SendTaskHeartbeatOutput {})
 }

@@ -15,6 +15,7 @@ mod tooling;
 use async_trait::async_trait;
 use statecraft_api::types::*;
 use statecraft_api::{ApiError, ErrorCode, StepFunctions};
+use statecraft_runtime::driver::Driver;
 use statecraft_runtime::engine::{self, Engine};
 use statecraft_runtime::ports::{self, Page, Store};
 use std::sync::Arc;
@@ -24,20 +25,26 @@ pub use names::Scope;
 /// The control plane.
 #[derive(Clone)]
 pub struct Service {
-    engine: Engine,
+    engine: Arc<dyn Driver>,
     scope: Scope,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
 
 impl Service {
+    /// The control plane over the embedded engine.
     pub fn new(engine: Engine) -> Service {
+        Service::with_driver(Arc::new(engine))
+    }
+
+    /// The control plane over any driver (the serverless one, for instance).
+    pub fn with_driver(engine: Arc<dyn Driver>) -> Service {
         let c = engine.config();
         let scope = Scope::new(c.region.clone(), c.account.clone());
         Service { engine, scope }
     }
 
-    pub fn engine(&self) -> &Engine {
+    pub fn driver(&self) -> &Arc<dyn Driver> {
         &self.engine
     }
 

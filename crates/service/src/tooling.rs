@@ -148,7 +148,7 @@ pub(crate) async fn test_state(svc: &Service, input: TestStateInput) -> Result<T
                         Some(MockInput { error_output: Some(e), .. }) => {
                             Resolution::Failed { error: e.error.clone(), cause: e.cause.clone() }
                         }
-                        _ => match svc.engine.invoker().invoke(&req).await {
+                        _ => match svc.engine.invoke(&req).await {
                             Invocation::Done(r) => r,
                             Invocation::Submitted(_) => {
                                 return Err(ApiError::validation(

@@ -166,7 +166,8 @@ async fn serve(args: Args) -> Result<(), String> {
         engine.set_activity_push(Arc::new(push));
     }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let concrete = Service::new(engine);
+    let concrete = Service::new(engine.clone());
+    engine.set_nested(Arc::new(concrete.clone()));
     let scope = concrete.scope().clone();
     let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(concrete);
     let mut seeded = Vec::new();

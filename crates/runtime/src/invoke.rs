@@ -100,3 +100,24 @@ pub trait ActivityPush: Send + Sync {
         deadline: i64,
     ) -> Result<(), String>;
 }
+
+/// Executions a Task starts on this same server (`arn:aws:states:::states:startExecution`,
+/// `.sync`, `.sync:2`, `aws-sdk:sfn:startExecution`): the control plane implements it, the
+/// engine calls it, so nested executions never leave the process even when other services'
+/// endpoints point elsewhere.
+#[async_trait]
+pub trait NestedExecutions: Send + Sync {
+    /// Starts the execution a task's parameters name (`StateMachineArn`, `Input`, `Name`);
+    /// `default_name` is used when they name none (deterministic, so a replayed start is
+    /// idempotent). `Err((error, cause))` as the Task should fail.
+    async fn start_nested(
+        &self,
+        parent_arn: &str,
+        params: &Value,
+        default_name: &str,
+    ) -> Result<crate::ports::ExecutionSummary, (String, String)>;
+    /// Waits for it to end.
+    async fn wait_nested(&self, arn: &str) -> Result<crate::ports::ExecutionSummary, String>;
+    /// Stops it (its parent was stopped or its task timed out).
+    async fn stop_nested(&self, arn: &str);
+}

@@ -25,6 +25,8 @@ pub(crate) struct InputEdge {
     pub(crate) to: usize,
     /// The size of the edge's label, if it has one.
     pub(crate) label: Option<(f64, f64)>,
+    /// Edges of the same class into the same node may share their way there.
+    pub(crate) class: u8,
 }
 
 pub(crate) struct Output {
@@ -63,9 +65,13 @@ pub(crate) fn layout(input: &Input) -> Output {
         let m = &mut verts[e.from].margin;
         *m = m.max(place::LOOP_W + label_w);
     }
-    // Chains of vertices per edge, in layer order (top to bottom).
+    // Chains of vertices per edge, in layer order (top to bottom). A label sits on the first
+    // layer under the edge's start, next to where the edge comes from. Long edges of the same
+    // kind into the same node share their dummies once they meet (Graphviz's "concentrate"),
+    // so that twenty catchers leading to one handler draw one trunk, not twenty lines.
     let mut chains: Vec<Vec<usize>> = Vec::with_capacity(input.edges.len());
     let mut label_vertex: Vec<Option<usize>> = vec![None; input.edges.len()];
+    let mut shared: std::collections::HashMap<(usize, u8, usize), usize> = Default::default();
     for (i, e) in input.edges.iter().enumerate() {
         if e.from == e.to || e.from >= n || e.to >= n {
             chains.push(Vec::new());
@@ -74,17 +80,27 @@ pub(crate) fn layout(input: &Input) -> Output {
         let (top, bottom) = if reversed[i] { (e.to, e.from) } else { (e.from, e.to) };
         let mut chain = vec![top];
         let (r0, r1) = (rank[top], rank[bottom]);
-        let mid = r0 + (r1.saturating_sub(r0)) / 2;
         for r in r0 + 1..r1 {
-            let (w, h, label) = match e.label {
-                Some((lw, lh)) if r == mid => (lw + place::LABEL_INSET, lh, true),
-                _ => (place::DUMMY_W, 0.0, false),
-            };
-            if label {
+            if let (Some((lw, lh)), true) = (e.label, r == r0 + 1) {
                 label_vertex[i] = Some(verts.len());
+                chain.push(verts.len());
+                let w = lw + place::LABEL_INSET;
+                verts.push(Vertex { w, h: lh, rank: r, dummy: true, label: true, margin: 0.0 });
+                continue;
             }
-            chain.push(verts.len());
-            verts.push(Vertex { w, h, rank: r, dummy: true, label, margin: 0.0 });
+            let mut new = || {
+                verts.push(Vertex {
+                    w: place::DUMMY_W,
+                    h: 0.0,
+                    rank: r,
+                    dummy: true,
+                    label: false,
+                    margin: 0.0,
+                });
+                verts.len() - 1
+            };
+            let v = if reversed[i] { new() } else { *shared.entry((bottom, e.class, r)).or_insert_with(new) };
+            chain.push(v);
         }
         chain.push(bottom);
         chains.push(chain);
@@ -95,8 +111,10 @@ pub(crate) fn layout(input: &Input) -> Output {
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); verts.len()];
     for chain in &chains {
         for pair in chain.windows(2) {
-            down[pair[0]].push(pair[1]);
-            up[pair[1]].push(pair[0]);
+            if !down[pair[0]].contains(&pair[1]) {
+                down[pair[0]].push(pair[1]);
+                up[pair[1]].push(pair[0]);
+            }
         }
     }
     let mut layers = initial_order(input, &verts, &down, layer_count);

@@ -11,7 +11,7 @@ mod layered;
 mod place;
 
 use crate::label::truncate;
-use crate::model::{Graph, GroupKind, NodeKind};
+use crate::model::{EdgeKind, Graph, GroupKind, NodeKind};
 
 /// Font size of state names.
 pub const FONT_SIZE: f64 = 12.0;
@@ -159,6 +159,11 @@ pub fn layout(g: &Graph) -> Layout {
                         from: index_of(edge.from.0)?,
                         to: index_of(edge.to.0)?,
                         label: edge.kind.label().map(|l| label_size(&l)),
+                        class: match edge.kind {
+                            EdgeKind::Catch { .. } => 1,
+                            EdgeKind::Default => 2,
+                            _ => 0,
+                        },
                     })
                 })
                 .collect(),

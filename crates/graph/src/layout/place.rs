@@ -205,12 +205,14 @@ pub(crate) fn self_loop(node: Rect, label: Option<(f64, f64)>) -> super::layered
     super::layered::Route { points, label, reversed: false }
 }
 
-/// One end of an edge at a node's side: the other end's x, the route, the point's index.
-type End = (f64, usize, usize);
+/// One end of an edge at a node's side: the vertex at the other end of the segment, its x,
+/// the route, the point's index.
+type End = (usize, f64, usize, usize);
 
 /// Spreads the ends of the edges that leave the bottom (or enter the top) of the same node
-/// along its side, ordered by where the edges go, so parallel edges do not overlap.
-/// `routes` are in layer order (not yet reversed), like `chains`.
+/// along its side, ordered by where the edges go, so parallel edges do not overlap; edges
+/// that share their next vertex (merged edges) share their port. `routes` are in layer order
+/// (not yet reversed), like `chains`.
 pub(crate) fn attach_ports(
     routes: &mut [Vec<Point>],
     chains: &[Vec<usize>],
@@ -224,19 +226,26 @@ pub(crate) fn attach_ports(
             continue;
         }
         let (first, last) = (chain[0], chain[chain.len() - 1]);
-        sides.entry((first, true)).or_default().push((pts[1].x, i, 0));
-        sides.entry((last, false)).or_default().push((pts[pts.len() - 2].x, i, pts.len() - 1));
+        sides.entry((first, true)).or_default().push((chain[1], pts[1].x, i, 0));
+        let before = chain[chain.len() - 2];
+        sides.entry((last, false)).or_default().push((before, pts[pts.len() - 2].x, i, pts.len() - 1));
     }
     for ((v, _), mut ends) in sides {
-        if verts[v].dummy || ends.len() < 2 {
+        if verts[v].dummy {
             continue;
         }
-        ends.sort_by(|a, b| a.0.total_cmp(&b.0));
+        ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let mut ports: Vec<usize> = ends.iter().map(|e| e.0).collect();
+        ports.dedup();
+        if ports.len() < 2 {
+            continue;
+        }
         let r = placed.rect(v, verts);
-        let k = ends.len() as f64;
+        let k = ports.len() as f64;
         let spread = (r.w * 0.6).min((k - 1.0) * 14.0);
         let cx = r.x + r.w / 2.0;
-        for (j, (_, route, point)) in ends.into_iter().enumerate() {
+        for (neighbour, _, route, point) in ends {
+            let j = ports.iter().position(|&p| p == neighbour).unwrap_or(0);
             routes[route][point].x = cx - spread / 2.0 + spread * j as f64 / (k - 1.0);
         }
     }

@@ -3,8 +3,10 @@
 //!
 //! # The mock file extension
 //!
-//! Two keys are added to each state machine of `StateMachines`, next to `TestCases`; Step
-//! Functions Local reads only the keys it knows, so the file stays usable there:
+//! Two keys are added to each state machine of `StateMachines`, next to `TestCases`. Step
+//! Functions Local does not use them and the file keeps its shape otherwise, so the same file
+//! is meant to stay usable there (not checked against Step Functions Local itself, which is
+//! not available here):
 //!
 //! ```json
 //! {
@@ -65,9 +67,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+/// The format, in short, for `statecraft test --help`.
+const FORMAT_HELP: &str = "\
+The mock file is Step Functions Local's, with two keys added next to each state machine's
+\"TestCases\" (keys Step Functions Local does not use):
+
+  \"DefinitionFile\": \"definition.asl.json\"      (relative to the mock file; or \"Definition\": {...})
+  \"Expectations\": {
+    \"CASE\": {\"input\": {...} | \"inputFile\": \"input.json\",
+             \"status\": \"SUCCEEDED\", \"output\": {...}, \"error\": \"...\", \"cause\": \"...\"}
+  }
+
+Each case runs on the virtual clock from 2024-01-01T00:00:00Z with a fixed random seed. Only
+the fields given are compared (status defaults to SUCCEEDED); a case without an expectation is
+ignored. Exit 0 when every case passed, 1 when one failed, 2 for usage errors.";
+
 #[derive(clap::Args)]
+#[command(after_help = FORMAT_HELP)]
 pub(crate) struct Args {
-    /// The Step Functions Local mock file, with `Expectations` (see `statecraft test --help`).
+    /// The Step Functions Local mock file, with `Expectations` (format below).
     mocks: PathBuf,
     /// Test only this state machine of the mock file.
     #[arg(long)]

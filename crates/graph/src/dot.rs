@@ -21,7 +21,8 @@ pub fn render(g: &Graph, opts: &RenderOptions) -> String {
     s.push_str("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n");
     s.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4b5563\"];\n");
     if !g.groups.is_empty() {
-        write_group(&mut s, g, Graph::ROOT, opts, 1);
+        let mut seen = vec![false; g.groups.len()];
+        write_group(&mut s, g, Graph::ROOT, opts, 1, &mut seen);
     }
     for e in &g.edges {
         let mut attrs = vec![format!("class=\"sc-edge-{}\"", e.kind.as_str())];
@@ -55,7 +56,19 @@ pub fn render(g: &Graph, opts: &RenderOptions) -> String {
 
 /// The nodes of a group, then its nested groups as clusters (next to the state that owns
 /// them).
-fn write_group(s: &mut String, g: &Graph, gid: GroupId, opts: &RenderOptions, depth: usize) {
+fn write_group(
+    s: &mut String,
+    g: &Graph,
+    gid: GroupId,
+    opts: &RenderOptions,
+    depth: usize,
+    seen: &mut [bool],
+) {
+    // Each group once, whatever the graph says (a hand-made one could nest a group in itself).
+    match seen.get_mut(gid.0) {
+        Some(slot) if !*slot => *slot = true,
+        _ => return,
+    }
     let Some(group) = g.groups.get(gid.0) else { return };
     let pad = "  ".repeat(depth);
     for &n in &group.nodes {
@@ -99,6 +112,9 @@ fn write_group(s: &mut String, g: &Graph, gid: GroupId, opts: &RenderOptions, de
         }
         for c in &node.children {
             let Some(child) = g.groups.get(c.0) else { continue };
+            if seen.get(c.0) != Some(&false) {
+                continue;
+            }
             let title = match child.kind {
                 GroupKind::Root => String::new(),
                 _ => format!("{} · {}", node.label(), child.label()),
@@ -109,7 +125,7 @@ fn write_group(s: &mut String, g: &Graph, gid: GroupId, opts: &RenderOptions, de
                 "{pad}  label=\"{}\"; style=\"rounded,dashed\"; color=\"#9ca3af\"; fontcolor=\"#6b7280\"; fontsize=10;",
                 esc(&title)
             );
-            write_group(s, g, *c, opts, depth + 1);
+            write_group(s, g, *c, opts, depth + 1, seen);
             let _ = writeln!(s, "{pad}}}");
         }
     }

@@ -27,7 +27,8 @@ pub fn render(g: &Graph, opts: &RenderOptions) -> String {
     }
     s.push_str("flowchart TD\n");
     if !g.groups.is_empty() {
-        write_group(&mut s, g, Graph::ROOT, 1);
+        let mut seen = vec![false; g.groups.len()];
+        write_group(&mut s, g, Graph::ROOT, 1, &mut seen);
     }
     for e in &g.edges {
         let arrow = match e.kind {
@@ -91,7 +92,12 @@ fn status_class(st: Status) -> &'static str {
     }
 }
 
-fn write_group(s: &mut String, g: &Graph, gid: GroupId, depth: usize) {
+fn write_group(s: &mut String, g: &Graph, gid: GroupId, depth: usize, seen: &mut [bool]) {
+    // Each group once, whatever the graph says (a hand-made one could nest a group in itself).
+    match seen.get_mut(gid.0) {
+        Some(slot) if !*slot => *slot = true,
+        _ => return,
+    }
     let Some(group) = g.groups.get(gid.0) else { return };
     let pad = "  ".repeat(depth);
     for &n in &group.nodes {
@@ -111,10 +117,13 @@ fn write_group(s: &mut String, g: &Graph, gid: GroupId, depth: usize) {
         let _ = writeln!(s, "{pad}n{}{open}\"{text}\"{close}", n.0);
         for c in &node.children {
             let Some(child) = g.groups.get(c.0) else { continue };
+            if seen.get(c.0) != Some(&false) {
+                continue;
+            }
             let title = format!("{} · {}", node.label(), child.label());
             let _ = writeln!(s, "{pad}subgraph g{} [\"{}\"]", c.0, esc(&title));
             let _ = writeln!(s, "{pad}  direction TB");
-            write_group(s, g, *c, depth + 1);
+            write_group(s, g, *c, depth + 1, seen);
             let _ = writeln!(s, "{pad}end");
         }
     }

@@ -36,7 +36,7 @@ pub fn render(g: &Graph, l: &Layout, opts: &RenderOptions) -> String {
     for (gi, group) in g.groups.iter().enumerate() {
         if group.kind != GroupKind::Root {
             if let Some(r) = l.groups.get(gi) {
-                let owner = group.parent.map(|p| g.node(p).label()).unwrap_or_default();
+                let owner = group.parent.map(|p| label(g, p.0)).unwrap_or_default();
                 let _ = writeln!(
                     s,
                     r##"<g class="sc-group" id="sc-g{gi}" data-pointer="{}" data-owner="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="6" fill="#ffffff" fill-opacity="0.7" stroke="#9ca3af" stroke-dasharray="4 3"/><text class="sc-group-label" x="{}" y="{}" font-size="{}" fill="#6b7280">{}</text></g>"##,
@@ -73,8 +73,8 @@ pub fn render(g: &Graph, l: &Layout, opts: &RenderOptions) -> String {
             s,
             r#"<g class="sc-edge sc-edge-{}" data-from="{}" data-to="{}"><path d="{d}" fill="none" stroke="{stroke}" stroke-width="1.4"{dash} marker-end="url(#sc-arrow)"/></g>"#,
             e.kind.as_str(),
-            xml(g.node(e.from).label()),
-            xml(g.node(e.to).label()),
+            xml(label(g, e.from.0)),
+            xml(label(g, e.to.0)),
         );
     }
     // Labels last, over every line.
@@ -159,6 +159,11 @@ fn node(s: &mut String, g: &Graph, l: &Layout, n: usize, opts: &RenderOptions) {
             );
         }
     }
+}
+
+/// A node's label, or nothing for a node the graph does not have.
+fn label(g: &Graph, n: usize) -> &str {
+    g.nodes.get(n).map_or("", |node| node.label())
 }
 
 /// CSS for the classes a console toggles; presentation attributes give the defaults, so

@@ -275,3 +275,35 @@ fn random_graphs_are_laid_out_and_drawn() {
         }
     }
 }
+
+#[test]
+fn inconsistent_graphs_do_not_panic() {
+    // Built by hand, wrongly: an edge to a node that does not exist, a node listed in two
+    // groups, a group listing a missing node, a child group that does not exist, a group
+    // that is its own grandparent.
+    let mut rng = Rng(7);
+    for _ in 0..50 {
+        let mut g = random_graph(&mut rng);
+        let n = g.nodes.len();
+        g.edges.push(Edge { from: NodeId(0), to: NodeId(n + 5), kind: EdgeKind::Next });
+        g.edges.push(Edge { from: NodeId(n + 1), to: NodeId(n + 2), kind: EdgeKind::Default });
+        g.groups[0].nodes.push(NodeId(n + 3));
+        if g.groups.len() > 1 {
+            let stolen = g.groups[1].nodes[0];
+            g.groups[0].nodes.push(stolen);
+            let last = g.nodes.len() - 1;
+            g.nodes[last].children.push(GroupId(0));
+        }
+        g.nodes[1].children.push(GroupId(99));
+        let l = layout(&g);
+        let opts = RenderOptions::default();
+        let _ = svg::render(&g, &l, &opts);
+        let _ = statecraft_graph::dot::render(&g, &opts);
+        let _ = mermaid::render(&g, &opts);
+        // A layout of another graph.
+        let _ = svg::render(&g, &statecraft_graph::Layout::default(), &opts);
+    }
+    let empty = Graph::default();
+    let _ = svg::render(&empty, &layout(&empty), &RenderOptions::default());
+    let _ = mermaid::render(&empty, &RenderOptions::default());
+}

@@ -128,43 +128,54 @@ pub fn layout(g: &Graph) -> Layout {
         edges: vec![EdgeRoute::default(); g.edges.len()],
         ..Layout::default()
     };
-    // Edges by group (both ends of an edge are in the same group).
+    // The nodes of each group, as the graph lists them; a graph assembled by hand that lists
+    // a node twice, or one that does not exist, is drawn as far as it makes sense.
+    let mut local_index: Vec<Option<usize>> = vec![None; g.nodes.len()];
+    let mut node_group: Vec<Option<usize>> = vec![None; g.nodes.len()];
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); g.groups.len()];
+    for (gi, group) in g.groups.iter().enumerate() {
+        for n in &group.nodes {
+            if local_index.get(n.0) == Some(&None) {
+                local_index[n.0] = Some(members[gi].len());
+                node_group[n.0] = Some(gi);
+                members[gi].push(n.0);
+            }
+        }
+    }
+    let children = |n: usize| g.nodes[n].children.iter().map(|c| c.0).filter(|&c| c < g.groups.len());
+    // Edges by group: both ends must be in the same one.
     let mut group_edges: Vec<Vec<usize>> = vec![Vec::new(); g.groups.len()];
     for (i, e) in g.edges.iter().enumerate() {
-        if let Some(from) = g.nodes.get(e.from.0) {
-            if g.nodes.get(e.to.0).is_some_and(|t| t.group == from.group) {
-                if let Some(list) = group_edges.get_mut(from.group.0) {
-                    list.push(i);
-                }
+        let (a, b) = (node_group.get(e.from.0).copied().flatten(), node_group.get(e.to.0).copied().flatten());
+        if let (Some(a), Some(b)) = (a, b) {
+            if a == b {
+                group_edges[a].push(i);
             }
         }
     }
     // Sizes, innermost groups first: nested groups always come after their parent.
     let mut sizes: Vec<(f64, f64)> = vec![(0.0, 0.0); g.groups.len()];
-    let mut node_sizes: Vec<(f64, f64)> = vec![(0.0, 0.0); g.nodes.len()];
     let mut locals: Vec<Option<layered::Output>> = (0..g.groups.len()).map(|_| None).collect();
     for gi in (0..g.groups.len()).rev() {
         let group = &g.groups[gi];
-        for &n in &group.nodes {
-            node_sizes[n.0] = node_size(g, n.0, &sizes);
-        }
-        let index_of = |id: usize| group.nodes.iter().position(|n| n.0 == id);
+        let index_of =
+            |id: usize| local_index.get(id).copied().flatten().filter(|_| node_group[id] == Some(gi));
         let input = layered::Input {
-            sizes: group.nodes.iter().map(|n| node_sizes[n.0]).collect(),
+            sizes: members[gi].iter().map(|&n| node_size(g, n, &sizes)).collect(),
             edges: group_edges[gi]
                 .iter()
-                .filter_map(|&e| {
+                .map(|&e| {
                     let edge = &g.edges[e];
-                    Some(layered::InputEdge {
-                        from: index_of(edge.from.0)?,
-                        to: index_of(edge.to.0)?,
+                    layered::InputEdge {
+                        from: index_of(edge.from.0).unwrap_or(usize::MAX),
+                        to: index_of(edge.to.0).unwrap_or(usize::MAX),
                         label: edge.kind.label().map(|l| label_size(&l)),
                         class: match edge.kind {
                             EdgeKind::Catch { .. } => 1,
                             EdgeKind::Default => 2,
                             _ => 0,
                         },
-                    })
+                    }
                 })
                 .collect(),
             start: index_of(group.start.0),
@@ -194,27 +205,21 @@ pub fn layout(g: &Graph) -> Layout {
         // Content narrower than the label is centered.
         let dx = ox + pad + (sizes[gi].0 - 2.0 * pad - local.width) / 2.0;
         let dy = oy + pad + label_h;
-        for (k, &n) in group.nodes.iter().enumerate() {
+        for (k, &n) in members[gi].iter().enumerate() {
             let mut r = local.nodes[k];
             r.translate(dx, dy);
-            out.nodes[n.0] = r;
-            out.layers[n.0] = local.layer_of[k];
+            out.nodes[n] = r;
+            out.layers[n] = local.layer_of[k];
             // Children side by side under the header, centered.
-            let children = &g.nodes[n.0].children;
-            let total: f64 = children.iter().map(|c| sizes[c.0].0).sum::<f64>()
-                + GROUP_GAP * children.len().saturating_sub(1) as f64;
+            let total: f64 = children(n).map(|c| sizes[c].0).sum::<f64>()
+                + GROUP_GAP * children(n).count().saturating_sub(1) as f64;
             let mut cx = r.x + (r.w - total) / 2.0;
-            for c in children {
-                origin[c.0] = (cx, r.y + HEADER_HEIGHT);
-                cx += sizes[c.0].0 + GROUP_GAP;
+            for c in children(n) {
+                origin[c] = (cx, r.y + HEADER_HEIGHT);
+                cx += sizes[c].0 + GROUP_GAP;
             }
         }
-        let mut k = 0;
-        for &e in &group_edges[gi] {
-            let edge = &g.edges[e];
-            if !group.nodes.contains(&edge.from) || !group.nodes.contains(&edge.to) {
-                continue;
-            }
+        for (k, &e) in group_edges[gi].iter().enumerate() {
             if let Some(route) = local.routes.get(k) {
                 let mut points = route.points.clone();
                 for p in &mut points {
@@ -227,7 +232,6 @@ pub fn layout(g: &Graph) -> Layout {
                 });
                 out.edges[e] = EdgeRoute { points, label, reversed: route.reversed };
             }
-            k += 1;
         }
     }
     if let Some(root) = out.groups.first() {
@@ -242,7 +246,7 @@ pub fn layout(g: &Graph) -> Layout {
 /// A node's size: markers are small, states fit their (cut) name and type, and a Parallel or
 /// Map node fits its groups (already sized in `groups`).
 fn node_size(g: &Graph, n: usize, groups: &[(f64, f64)]) -> (f64, f64) {
-    let node = &g.nodes[n];
+    let Some(node) = g.nodes.get(n) else { return (0.0, 0.0) };
     match &node.kind {
         NodeKind::Start | NodeKind::End => (MARKER_WIDTH, MARKER_HEIGHT),
         NodeKind::State { name, state_type, .. } => {

@@ -170,6 +170,10 @@ fn broken_expectations_and_definitions_fail() {
         .filter_map(|n| n.attribute("name"))
         .collect();
     assert_eq!(names, ["Good", "Bad", "Odd <name> & \"quotes\""]);
+    // Cases that could not be checked are JUnit errors; a wrong outcome is a failure.
+    let root = doc.root_element();
+    assert_eq!((root.attribute("errors"), root.attribute("failures")), (Some("4"), Some("1")), "{xml}");
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("error")).count(), 4);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -109,8 +109,11 @@ const HISTORY_QUOTA: u64 = 25_000;
 pub(super) enum Verdict {
     Passed,
     Ignored(String),
-    /// The differences (or why the case could not run).
+    /// The outcome differs from the expectation: the differences.
     Failed(String),
+    /// The case could not be checked (broken expectation, invalid definition or mocks, an
+    /// execution that cannot finish): why. Reported as a failure; JUnit calls it an error.
+    Errored(String),
 }
 
 pub(super) struct CaseResult {
@@ -164,14 +167,14 @@ fn run(args: &Args) -> Result<bool, String> {
             let t0 = Instant::now();
             let verdict = match (&case.plan, &suite.definition) {
                 (spec::CasePlan::Ignored, _) => Verdict::Ignored("no expectation for this test case".into()),
-                (spec::CasePlan::Broken(msg), _) => Verdict::Failed(format!("{msg}\n")),
-                (spec::CasePlan::Run(_), Err(msg)) => Verdict::Failed(format!("{msg}\n")),
+                (spec::CasePlan::Broken(msg), _) => Verdict::Errored(format!("{msg}\n")),
+                (spec::CasePlan::Run(_), Err(msg)) => Verdict::Errored(format!("{msg}\n")),
                 (spec::CasePlan::Run(want), Ok(def)) => run_case(def, &doc, &suite.name, &case.name, want),
             };
             let word = match verdict {
                 Verdict::Passed => "ok",
                 Verdict::Ignored(_) => "ignored",
-                Verdict::Failed(_) => "FAILED",
+                Verdict::Failed(_) | Verdict::Errored(_) => "FAILED",
             };
             let _ = writeln!(out, "test {}/{} ... {word}", suite.name, case.name);
             cases.push(CaseResult { name: case.name.clone(), verdict, time: t0.elapsed() });
@@ -183,7 +186,9 @@ fn run(args: &Args) -> Result<bool, String> {
         .iter()
         .flat_map(|s| {
             s.cases.iter().filter_map(move |c| match &c.verdict {
-                Verdict::Failed(report) => Some((format!("{}/{}", s.name, c.name), report.as_str())),
+                Verdict::Failed(report) | Verdict::Errored(report) => {
+                    Some((format!("{}/{}", s.name, c.name), report.as_str()))
+                }
                 _ => None,
             })
         })
@@ -224,7 +229,7 @@ fn run(args: &Args) -> Result<bool, String> {
 fn run_case(def: &Definition, doc: &Value, sm_name: &str, case: &str, want: &spec::Expectation) -> Verdict {
     let mocks = match MockConfig::from_file(doc, Some(sm_name), case) {
         Ok(m) => m,
-        Err(e) => return Verdict::Failed(format!("the mocks of this test case cannot be used: {e}\n")),
+        Err(e) => return Verdict::Errored(format!("the mocks of this test case cannot be used: {e}\n")),
     };
     let (region, account) = ("us-east-1", "123456789012");
     let sm_arn = format!("arn:aws:states:{region}:{account}:stateMachine:{sm_name}");
@@ -249,6 +254,6 @@ fn run_case(def: &Definition, doc: &Value, sm_name: &str, case: &str, want: &spe
             None => Verdict::Passed,
             Some(report) => Verdict::Failed(report),
         },
-        Err(e) => Verdict::Failed(format!("the execution could not finish: {e}\n")),
+        Err(e) => Verdict::Errored(format!("the execution could not finish: {e}\n")),
     }
 }

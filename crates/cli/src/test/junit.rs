@@ -1,6 +1,7 @@
 //! JUnit XML, the report format CI systems read: `<testsuites>`, one `<testsuite>` per state
 //! machine, one `<testcase>` per test case (`classname` is the state machine), a `<failure>`
-//! holding the differences, `<skipped>` for cases without an expectation.
+//! holding the differences, an `<error>` for a case that could not be checked, `<skipped>` for
+//! cases without an expectation.
 
 use super::{CaseResult, Verdict};
 use statecraft_graph::escape::xml;
@@ -19,21 +20,23 @@ pub(super) fn render(suites: &[SuiteResult]) -> String {
     };
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures = count(|v| matches!(v, Verdict::Failed(_)));
+    let errors = count(|v| matches!(v, Verdict::Errored(_)));
     let skipped = count(|v| matches!(v, Verdict::Ignored(_)));
     let total: Duration = suites.iter().flat_map(|s| &s.cases).map(|c| c.time).sum();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         s,
-        r#"<testsuites name="statecraft test" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="{}">"#,
+        r#"<testsuites name="statecraft test" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}" time="{}">"#,
         secs(total)
     );
     for suite in suites {
         let failed = suite.cases.iter().filter(|c| matches!(c.verdict, Verdict::Failed(_))).count();
+        let errors = suite.cases.iter().filter(|c| matches!(c.verdict, Verdict::Errored(_))).count();
         let skipped = suite.cases.iter().filter(|c| matches!(c.verdict, Verdict::Ignored(_))).count();
         let time: Duration = suite.cases.iter().map(|c| c.time).sum();
         let _ = writeln!(
             s,
-            r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="0" skipped="{skipped}" time="{}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="{errors}" skipped="{skipped}" time="{}">"#,
             xml(&suite.name),
             suite.cases.len(),
             secs(time)
@@ -53,11 +56,15 @@ pub(super) fn render(suites: &[SuiteResult]) -> String {
                     let _ =
                         writeln!(s, "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>", xml(reason));
                 }
-                Verdict::Failed(report) => {
+                Verdict::Failed(report) | Verdict::Errored(report) => {
+                    let (tag, kind) = match case.verdict {
+                        Verdict::Failed(_) => ("failure", "ExpectationMismatch"),
+                        _ => ("error", "CannotRun"),
+                    };
                     let first = report.lines().next().unwrap_or("failed").trim_end_matches(':');
                     let _ = writeln!(
                         s,
-                        "{open}>\n      <failure message=\"{}\" type=\"ExpectationMismatch\">{}</failure>\n    </testcase>",
+                        "{open}>\n      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>\n    </testcase>",
                         xml(first),
                         xml(report)
                     );

@@ -65,10 +65,10 @@ pub(crate) fn layout(input: &Input) -> Output {
         let m = &mut verts[e.from].margin;
         *m = m.max(place::LOOP_W + label_w);
     }
-    // Chains of vertices per edge, in layer order (top to bottom). A label sits on the first
-    // layer under the edge's start, next to where the edge comes from. Long edges of the same
-    // kind into the same node share their dummies once they meet (Graphviz's "concentrate"),
-    // so that twenty catchers leading to one handler draw one trunk, not twenty lines.
+    // Chains of vertices per edge, in layer order (top to bottom). A label sits on the layer
+    // next to the edge's source. Long edges of the same kind into the same node share their
+    // dummies once they meet (Graphviz's "concentrate"), so that twenty catchers leading to one
+    // handler draw one trunk, not twenty lines.
     let mut chains: Vec<Vec<usize>> = Vec::with_capacity(input.edges.len());
     let mut label_vertex: Vec<Option<usize>> = vec![None; input.edges.len()];
     let mut shared: std::collections::HashMap<(usize, u8, usize), usize> = Default::default();
@@ -80,8 +80,10 @@ pub(crate) fn layout(input: &Input) -> Output {
         let (top, bottom) = if reversed[i] { (e.to, e.from) } else { (e.from, e.to) };
         let mut chain = vec![top];
         let (r0, r1) = (rank[top], rank[bottom]);
+        // The layer next to the edge's source: under it, or above it for an edge going up.
+        let label_rank = if reversed[i] { r1.saturating_sub(1) } else { r0 + 1 };
         for r in r0 + 1..r1 {
-            if let (Some((lw, lh)), true) = (e.label, r == r0 + 1) {
+            if let (Some((lw, lh)), true) = (e.label, r == label_rank) {
                 label_vertex[i] = Some(verts.len());
                 chain.push(verts.len());
                 let w = lw + place::LABEL_INSET;

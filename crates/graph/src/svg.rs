@@ -3,7 +3,8 @@
 //!
 //! For a web console: every node is a `<g class="sc-node sc-TYPE">` with `id="sc-nINDEX"`,
 //! `data-state` (the full name), `data-type` and `data-pointer`; every edge a
-//! `<g class="sc-edge sc-edge-KIND">` with `data-from` and `data-to`. Statuses passed in
+//! `<g class="sc-edge sc-edge-KIND">` with `data-edge` (its index in the graph), `data-from`
+//! and `data-to`, and its label a `<g class="sc-label">` with the same `data-edge`. Statuses passed in
 //! [`RenderOptions::statuses`] add `data-status` and a `status-NAME` class, and the embedded
 //! stylesheet colours those classes, so a console can also set them later on the live DOM.
 
@@ -27,7 +28,7 @@ pub fn render(g: &Graph, l: &Layout, opts: &RenderOptions) -> String {
     }
     s.push_str(&stylesheet());
     s.push_str(concat!(
-        r##"<defs><marker id="sc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">"##,
+        r##"<defs><marker id="sc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">"##,
         r##"<path d="M0,0 L10,5 L0,10 z" fill="#4b5563"/></marker></defs>"##,
         "\n"
     ));
@@ -71,7 +72,7 @@ pub fn render(g: &Graph, l: &Layout, opts: &RenderOptions) -> String {
         };
         let _ = writeln!(
             s,
-            r#"<g class="sc-edge sc-edge-{}" data-from="{}" data-to="{}"><path d="{d}" fill="none" stroke="{stroke}" stroke-width="1.4"{dash} marker-end="url(#sc-arrow)"/></g>"#,
+            r#"<g class="sc-edge sc-edge-{}" data-edge="{i}" data-from="{}" data-to="{}"><path d="{d}" fill="none" stroke="{stroke}" stroke-width="1.4"{dash} marker-end="url(#sc-arrow)"/></g>"#,
             e.kind.as_str(),
             xml(label(g, e.from.0)),
             xml(label(g, e.to.0)),
@@ -82,7 +83,7 @@ pub fn render(g: &Graph, l: &Layout, opts: &RenderOptions) -> String {
         let (Some(text), Some(r)) = (e.kind.label(), l.edges.get(i).and_then(|r| r.label)) else { continue };
         let _ = writeln!(
             s,
-            r##"<g class="sc-label"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="#ffffff" fill-opacity="0.9"/><text x="{}" y="{}" font-size="{}" fill="#374151">{}</text></g>"##,
+            r##"<g class="sc-label" data-edge="{i}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="#ffffff" fill-opacity="0.9"/><text x="{}" y="{}" font-size="{}" fill="#374151">{}</text></g>"##,
             num(r.x),
             num(r.y),
             num(r.w),

@@ -16,15 +16,6 @@ pub fn parse_def(text: &str) -> Option<Definition> {
         .or_else(|| parse(text, MachineType::Express).into_result().ok())
 }
 
-/// Every model edge as (from label, to label, kind), counted.
-fn model_edges(g: &Graph) -> BTreeMap<(usize, usize, String), usize> {
-    let mut m = BTreeMap::new();
-    for e in &g.edges {
-        *m.entry((e.from.0, e.to.0, e.kind.as_str().to_string())).or_insert(0) += 1;
-    }
-    m
-}
-
 /// The SVG is well-formed XML; each node appears once with its full name in `data-state`;
 /// each edge appears with its kind and ends.
 pub fn check_svg(g: &Graph, text: &str) -> Result<(), String> {
@@ -68,6 +59,21 @@ pub fn check_svg(g: &Graph, text: &str) -> Result<(), String> {
     // Routes exist for every edge (a self-loop included).
     if edges != want_edges {
         return Err(format!("SVG edges differ:\n{edges:?}\nvs\n{want_edges:?}"));
+    }
+    // Each label is drawn once, with the edge's text.
+    for n in doc.descendants().filter(|n| n.attribute("class") == Some("sc-label")) {
+        let i: usize =
+            n.attribute("data-edge").and_then(|v| v.parse().ok()).ok_or("SVG label without edge")?;
+        let text: String = n.descendants().filter(|t| t.is_text()).filter_map(|t| t.text()).collect();
+        let want = g.edges.get(i).and_then(|e| e.kind.label()).ok_or("SVG label for an edge without one")?;
+        if text != want {
+            return Err(format!("SVG label of edge {i}: {text:?}, expected {want:?}"));
+        }
+    }
+    let labelled = g.edges.iter().filter(|e| e.kind.label().is_some() && e.from != e.to).count();
+    let drawn = doc.descendants().filter(|n| n.attribute("class") == Some("sc-label")).count();
+    if drawn < labelled {
+        return Err(format!("SVG: {drawn} labels drawn for {labelled} labelled edges"));
     }
     Ok(())
 }
@@ -148,7 +154,8 @@ pub fn check_dot(g: &Graph, text: &str) -> Result<(), String> {
                 let (a, b) = (num(a).ok_or("DOT: bad id")?, num(b).ok_or("DOT: bad id")?);
                 let class = dot_attr(l, "class").ok_or("DOT: edge without class")?;
                 if let Some(kind) = class.strip_prefix("sc-edge-") {
-                    *edges.entry((a, b, kind.to_string())).or_insert(0) += 1;
+                    let label = dot_attr(l, "label").unwrap_or_default();
+                    *edges.entry((a, b, format!("{kind} {label}"))).or_insert(0) += 1;
                 } else if class != "sc-extra" {
                     return Err(format!("DOT: unknown edge class {class}"));
                 }
@@ -165,8 +172,13 @@ pub fn check_dot(g: &Graph, text: &str) -> Result<(), String> {
     if labels.len() != g.nodes.len() {
         return Err("DOT: extra node declarations".into());
     }
-    if edges != model_edges(g) {
-        return Err(format!("DOT edges differ: {edges:?} vs {:?}", model_edges(g)));
+    let mut want: BTreeMap<(usize, usize, String), usize> = BTreeMap::new();
+    for e in &g.edges {
+        let key = (e.from.0, e.to.0, format!("{} {}", e.kind.as_str(), e.kind.label().unwrap_or_default()));
+        *want.entry(key).or_insert(0) += 1;
+    }
+    if edges != want {
+        return Err(format!("DOT edges differ: {edges:?} vs {want:?}"));
     }
     Ok(())
 }
@@ -223,7 +235,7 @@ pub fn check_mermaid(g: &Graph, text: &str) -> Result<(), String> {
         } else {
             let parts = l.split_once(' ').and_then(|(a, rest)| rest.rsplit_once(' ').map(|(m, b)| (a, m, b)));
             let (from, arrow, to) = parts.ok_or_else(|| format!("Mermaid: unexpected line {l}"))?;
-            let (arrow, _label) = match arrow.split_once('|') {
+            let (arrow, label) = match arrow.split_once('|') {
                 Some((a, lab)) => {
                     let inner = lab
                         .strip_suffix('|')
@@ -237,13 +249,8 @@ pub fn check_mermaid(g: &Graph, text: &str) -> Result<(), String> {
             let (a, b) = (id(from).ok_or("Mermaid: bad id")?, id(to).ok_or("Mermaid: bad id")?);
             match arrow {
                 "-->" | "-.->" => {
-                    let kind = g
-                        .edges
-                        .iter()
-                        .find(|e| e.from.0 == a && e.to.0 == b)
-                        .map(|e| e.kind.as_str().to_string())
-                        .unwrap_or_default();
-                    *edges.entry((a, b, kind)).or_insert(0) += 1;
+                    let key = (a, b, format!("{arrow} {}", label.map(unmermaid).unwrap_or_default()));
+                    *edges.entry(key).or_insert(0) += 1;
                 }
                 "-.-" => {}
                 _ => return Err(format!("Mermaid: unknown arrow {arrow}")),
@@ -262,16 +269,16 @@ pub fn check_mermaid(g: &Graph, text: &str) -> Result<(), String> {
     if labels.len() != g.nodes.len() {
         return Err("Mermaid: extra node declarations".into());
     }
-    // Edge counts per (from, to): kinds are not written in Mermaid, only arrows and labels.
-    let count = |m: &BTreeMap<(usize, usize, String), usize>| {
-        let mut c: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-        for ((a, b, _), n) in m {
-            *c.entry((*a, *b)).or_insert(0) += n;
-        }
-        c
-    };
-    if count(&edges) != count(&model_edges(g)) {
-        return Err("Mermaid edges differ from the model".into());
+    // Mermaid has no edge kinds: each edge is an arrow (dotted for catchers and defaults) and
+    // its label.
+    let mut want: BTreeMap<(usize, usize, String), usize> = BTreeMap::new();
+    for e in &g.edges {
+        let arrow = if matches!(e.kind, EdgeKind::Catch { .. } | EdgeKind::Default) { "-.->" } else { "-->" };
+        let key = (e.from.0, e.to.0, format!("{arrow} {}", e.kind.label().unwrap_or_default()));
+        *want.entry(key).or_insert(0) += 1;
+    }
+    if edges != want {
+        return Err(format!("Mermaid edges differ from the model: {edges:?} vs {want:?}"));
     }
     Ok(())
 }

@@ -58,12 +58,23 @@ pub(crate) fn layout(input: &Input) -> Output {
         .sizes
         .iter()
         .zip(&rank)
-        .map(|(&(w, h), &r)| Vertex { w, h, rank: r, dummy: false, label: false, margin: 0.0 })
+        .map(|(&(w, h), &r)| Vertex { w, h, rank: r, dummy: false, label: false, margin: 0.0, loop_h: 0.0 })
         .collect();
-    for e in input.edges.iter().filter(|e| e.from == e.to && e.from < n) {
-        let label_w = e.label.map_or(0.0, |l| l.0 + 4.0);
-        let m = &mut verts[e.from].margin;
-        *m = m.max(place::LOOP_W + label_w);
+    // Self-loops go round the right side of their node, nested, labels stacked beside them:
+    // the node keeps room for them on both sides (so it stays centered), and its layer for
+    // the labels' height.
+    let mut loops: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, e) in input.edges.iter().enumerate() {
+        if e.from == e.to && e.from < n {
+            loops[e.from].push(i);
+        }
+    }
+    for (v, list) in loops.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+        let label_w =
+            list.iter().filter_map(|&i| input.edges[i].label).map(|l| l.0 + 4.0).fold(0.0, f64::max);
+        let label_h: f64 = list.iter().filter_map(|&i| input.edges[i].label).map(|l| l.1).sum();
+        verts[v].margin = place::loop_room(list.len()) + label_w;
+        verts[v].loop_h = label_h;
     }
     // Chains of vertices per edge, in layer order (top to bottom). A label sits on the layer
     // next to the edge's source. Long edges of the same kind into the same node share their
@@ -87,7 +98,7 @@ pub(crate) fn layout(input: &Input) -> Output {
                 label_vertex[i] = Some(verts.len());
                 chain.push(verts.len());
                 let w = lw + place::LABEL_INSET;
-                verts.push(Vertex { w, h: lh, rank: r, dummy: true, label: true, margin: 0.0 });
+                verts.push(Vertex { w, h: lh, rank: r, dummy: true, label: true, margin: 0.0, loop_h: 0.0 });
                 continue;
             }
             let mut new = || {
@@ -98,6 +109,7 @@ pub(crate) fn layout(input: &Input) -> Output {
                     dummy: true,
                     label: false,
                     margin: 0.0,
+                    loop_h: 0.0,
                 });
                 verts.len() - 1
             };
@@ -140,9 +152,10 @@ pub(crate) fn layout(input: &Input) -> Output {
             Route { points, label, reversed: reversed[i] }
         })
         .collect();
-    for (i, e) in input.edges.iter().enumerate() {
-        if e.from == e.to && e.from < n {
-            routes[i] = place::self_loop(placed.rect(e.from, &verts), e.label);
+    for (v, list) in loops.iter().enumerate() {
+        let labels: Vec<Option<(f64, f64)>> = list.iter().map(|&i| input.edges[i].label).collect();
+        for (k, route) in place::self_loops(placed.rect(v, &verts), &labels).into_iter().enumerate() {
+            routes[list[k]] = route;
         }
     }
 

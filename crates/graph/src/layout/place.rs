@@ -31,6 +31,8 @@ pub(crate) struct Vertex {
     pub(crate) label: bool,
     /// Extra room on both sides (for self-loops and their labels).
     pub(crate) margin: f64,
+    /// Height its layer needs besides the vertex (for self-loop labels).
+    pub(crate) loop_h: f64,
 }
 
 pub(crate) struct Placed {
@@ -66,7 +68,7 @@ pub(crate) fn place(
     let mut layer_h = vec![0.0f64; layers.len()];
     let mut thin = vec![true; layers.len()];
     for v in verts {
-        layer_h[v.rank] = layer_h[v.rank].max(v.h);
+        layer_h[v.rank] = layer_h[v.rank].max(v.h).max(v.loop_h);
         if !v.dummy {
             thin[v.rank] = false;
         }
@@ -190,19 +192,40 @@ pub(crate) fn route(chain: &[usize], placed: &Placed, verts: &[Vertex]) -> Vec<P
     pts
 }
 
-/// A loop on the right side of a node, with its label beside it.
-pub(crate) fn self_loop(node: Rect, label: Option<(f64, f64)>) -> super::layered::Route {
+/// Horizontal room taken by `count` nested self-loops.
+pub(crate) fn loop_room(count: usize) -> f64 {
+    LOOP_W + LOOP_STEP * count.saturating_sub(1) as f64
+}
+
+const LOOP_STEP: f64 = 8.0;
+
+/// The self-loops of one node: nested on its right side, their labels stacked beside the
+/// outermost one.
+pub(crate) fn self_loops(node: Rect, labels: &[Option<(f64, f64)>]) -> Vec<super::layered::Route> {
     let right = node.x + node.w;
     let (cy, dy) = (node.y + node.h / 2.0, node.h / 4.0);
-    let out = right + LOOP_W - 8.0;
-    let points = vec![
-        Point { x: right, y: cy - dy },
-        Point { x: out, y: cy - dy },
-        Point { x: out, y: cy + dy },
-        Point { x: right, y: cy + dy },
-    ];
-    let label = label.map(|(w, h)| Rect { x: out + 4.0, y: cy - h / 2.0, w, h });
-    super::layered::Route { points, label, reversed: false }
+    let label_x = right + loop_room(labels.len()) - 4.0;
+    let total_h: f64 = labels.iter().flatten().map(|l| l.1).sum();
+    let mut label_y = cy - total_h / 2.0;
+    labels
+        .iter()
+        .enumerate()
+        .map(|(k, label)| {
+            let out = right + LOOP_W - 8.0 + LOOP_STEP * k as f64;
+            let points = vec![
+                Point { x: right, y: cy - dy },
+                Point { x: out, y: cy - dy },
+                Point { x: out, y: cy + dy },
+                Point { x: right, y: cy + dy },
+            ];
+            let label = label.map(|(w, h)| {
+                let r = Rect { x: label_x, y: label_y, w, h };
+                label_y += h;
+                r
+            });
+            super::layered::Route { points, label, reversed: false }
+        })
+        .collect()
 }
 
 /// One end of an edge at a node's side: the vertex at the other end of the segment, its x,

@@ -324,6 +324,24 @@ pub fn check_layout(g: &Graph, l: &Layout) -> Result<(), String> {
             }
         }
     }
+    // Labels overlap no node and no other label of their group.
+    for group in &g.groups {
+        let labels: Vec<_> = g
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| group.nodes.contains(&e.from))
+            .filter_map(|(i, _)| l.edges[i].label)
+            .collect();
+        for (i, a) in labels.iter().enumerate() {
+            if let Some(n) = group.nodes.iter().find(|n| a.overlaps(&l.nodes[n.0])) {
+                return Err(format!("label {a:?} overlaps node {}", g.node(*n).label()));
+            }
+            if let Some(b) = labels[i + 1..].iter().find(|b| a.overlaps(b)) {
+                return Err(format!("labels {a:?} and {b:?} overlap"));
+            }
+        }
+    }
     for (i, e) in g.edges.iter().enumerate() {
         if l.edges[i].points.len() < 2 {
             return Err(format!("edge {i} ({:?}) has no route", e.kind));

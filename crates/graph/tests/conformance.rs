@@ -1,5 +1,6 @@
 //! Every definition of the public conformance corpus (`../shared/conformance/cases/*/`,
-//! or `$STATECRAFT_SHARED/conformance/cases`) is drawn in every format: no panic, every state
+//! or `$STATECRAFT_SHARED/conformance/cases`) is drawn in every format: no panic, the model
+//! has every state and every transition the validator knows (`successors`), every state
 //! drawn exactly once, every edge of the model present, the layout free of overlaps, the SVG
 //! well-formed, DOT and Mermaid plausible (and DOT accepted by Graphviz when `dot` happens to
 //! be installed). Skipped with a notice when the corpus is absent.
@@ -44,6 +45,9 @@ fn every_conformance_definition_is_drawn_completely() {
             path.parent().and_then(|p| p.file_name()).unwrap_or_default().to_string_lossy().into_owned();
         if common::state_count(&g) != def.all_states().count() {
             failures.push(format!("{name}: the model lost states"));
+        }
+        if let Err(e) = common::check_model(&def, &g) {
+            failures.push(format!("{name}: {e}"));
         }
         match std::panic::catch_unwind(|| common::check_all(&g)) {
             Ok(Ok(_)) => {}

@@ -16,6 +16,51 @@ pub fn parse_def(text: &str) -> Option<Definition> {
         .or_else(|| parse(text, MachineType::Express).into_result().ok())
 }
 
+/// The model has every state of the definition once, with its type and pointer, in the group
+/// of its block, and every transition [`statecraft_asl::validate::successors`] lists (as
+/// `Next`, `Choice`, `Default` or `Catch` edges), plus `End` edges from terminal states only.
+pub fn check_model(def: &Definition, g: &Graph) -> Result<(), String> {
+    use statecraft_asl::{Kind, Transition};
+    for (r, state) in def.all_states() {
+        let id = g.find_state(&state.name).ok_or_else(|| format!("model lacks state {}", state.name))?;
+        let node = g.node(id);
+        let group = g.group(node.group);
+        match &node.kind {
+            NodeKind::State { state_type, pointer, .. }
+                if *state_type == state.state_type()
+                    && *pointer == state.pointer
+                    && group.block == r.block => {}
+            other => {
+                return Err(format!(
+                    "state {} is modelled as {other:?} in block {:?}",
+                    state.name, group.block
+                ))
+            }
+        }
+        let block = def.block(r.block);
+        let mut want: Vec<String> = statecraft_asl::validate::successors(state)
+            .into_iter()
+            .map(|i| block.states[i as usize].name.to_string())
+            .collect();
+        let terminal = match state.kind {
+            Kind::Succeed | Kind::Fail(_) => true,
+            Kind::Choice(_) => false,
+            _ => state.transition == Transition::End,
+        };
+        if terminal {
+            want.push("End".into());
+        }
+        let mut got: Vec<String> =
+            g.edges.iter().filter(|e| e.from == id).map(|e| g.node(e.to).label().to_string()).collect();
+        want.sort();
+        got.sort();
+        if want != got {
+            return Err(format!("state {}: edges to {got:?}, transitions to {want:?}", state.name));
+        }
+    }
+    Ok(())
+}
+
 /// The SVG is well-formed XML; each node appears once with its full name in `data-state`;
 /// each edge appears with its kind and ends.
 pub fn check_svg(g: &Graph, text: &str) -> Result<(), String> {

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -35,11 +35,21 @@ pub struct AuthConfig {
     /// (`Credential=<id>/...`) equals the token, for AWS CLI and SDK clients. The signature
     /// is not checked, so the key ID is a bearer secret like the token. Default: off.
     pub sigv4_access_key: bool,
+    /// Exact paths whose `GET` and `HEAD` are served without a token: pages that hold no
+    /// data of their own, such as a web console's shell, which then asks for the token and
+    /// sends it with every call. Other methods on those paths still need the token.
+    /// Default: none.
+    pub public_pages: Vec<String>,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { token: None, public_prefixes: vec!["/callback/".to_owned()], sigv4_access_key: false }
+        Self {
+            token: None,
+            public_prefixes: vec!["/callback/".to_owned()],
+            sigv4_access_key: false,
+            public_pages: Vec::new(),
+        }
     }
 }
 
@@ -52,6 +62,18 @@ impl AuthConfig {
     /// Replaces the public prefixes.
     pub fn with_public_prefixes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, prefixes: I) -> Self {
         self.public_prefixes = prefixes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds paths to [`AuthConfig::public_pages`].
+    pub fn with_public_pages<I: IntoIterator<Item = S>, S: Into<String>>(mut self, pages: I) -> Self {
+        self.public_pages.extend(pages.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a prefix to [`AuthConfig::public_prefixes`].
+    pub fn with_public_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.public_prefixes.push(prefix.into());
         self
     }
 
@@ -98,7 +120,9 @@ pub fn with_auth(router: Router, config: AuthConfig) -> Router {
 
 async fn require_token(State(config): State<Arc<AuthConfig>>, request: Request, next: Next) -> Response {
     let Some(token) = config.token.as_deref() else { return next.run(request).await };
-    if config.is_public(request.uri().path()) {
+    let page = matches!(*request.method(), Method::GET | Method::HEAD)
+        && config.public_pages.iter().any(|p| p == request.uri().path());
+    if page || config.is_public(request.uri().path()) {
         return next.run(request).await;
     }
     let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
@@ -133,6 +157,28 @@ mod tests {
         }
         assert!(!config.clone().with_public_prefixes(Vec::<String>::new()).is_public("/callback/x"));
         assert!(!AuthConfig::bearer("t").with_public_prefixes(["/"]).is_public(""));
+    }
+
+    #[tokio::test]
+    async fn public_pages_open_get_and_head_only() {
+        use axum::body::Body;
+        use axum::routing::get;
+        use tower::ServiceExt;
+        let app = Router::new().route("/", get(|| async { "page" }).post(|| async { "api" }));
+        let app = with_auth(app, AuthConfig::bearer("t").with_public_pages(["/"]));
+        let status = |method: &str, auth: Option<&str>| {
+            let app = app.clone();
+            let mut req = axum::http::Request::builder().method(method).uri("/");
+            if let Some(a) = auth {
+                req = req.header("authorization", a);
+            }
+            let req = req.body(Body::empty()).unwrap();
+            async move { app.oneshot(req).await.unwrap().status().as_u16() }
+        };
+        assert_eq!(status("GET", None).await, 200);
+        assert_eq!(status("HEAD", None).await, 200);
+        assert_eq!(status("POST", None).await, 401);
+        assert_eq!(status("POST", Some("Bearer t")).await, 200);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! every action ([`types`]), the [`StepFunctions`] trait an implementation provides, the
 //! [`ApiError`] that renders AWS's error shape, and an axum [`router()`] speaking the AWS
 //! JSON 1.0 protocol (`POST /` + `X-Amz-Target: AWSStepFunctions.<Action>`), so the AWS
-//! CLI, boto3 and the AWS SDKs work against it unchanged.
+//! CLI, boto3 and the AWS SDKs work against it unchanged. Statecraft's own operator actions
+//! (`X-Amz-Target: Statecraft.<Action>`) are in [`extensions`].
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -26,6 +27,7 @@ pub mod callback;
 mod constraints;
 mod decode;
 pub mod error;
+pub mod extensions;
 pub mod router;
 pub mod service;
 pub mod types;

@@ -84,6 +84,7 @@ pub fn render(g: &Graph, opts: &RenderOptions) -> String {
 fn status_class(st: Status) -> &'static str {
     match st {
         Status::Running => "statusRunning",
+        Status::Waiting => "statusWaiting",
         Status::Succeeded => "statusSucceeded",
         Status::Failed => "statusFailed",
         Status::Caught => "statusCaught",

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 pub enum Status {
     /// Entered and not yet exited.
     Running,
+    /// Waiting for a task token: a `.waitForTaskToken` callback or an activity worker.
+    Waiting,
     Succeeded,
     /// Failed (whether or not a catcher then handled the error).
     Failed,
@@ -23,8 +25,9 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Running,
+        Status::Waiting,
         Status::Succeeded,
         Status::Failed,
         Status::Caught,
@@ -36,6 +39,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Running => "running",
+            Status::Waiting => "waiting",
             Status::Succeeded => "succeeded",
             Status::Failed => "failed",
             Status::Caught => "caught",
@@ -49,6 +53,7 @@ impl Status {
     pub fn parse(s: &str) -> Option<Status> {
         Some(match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "running" | "in-progress" => Status::Running,
+            "waiting" => Status::Waiting,
             "succeeded" | "success" => Status::Succeeded,
             "failed" | "timed-out" => Status::Failed,
             "caught" => Status::Caught,
@@ -62,6 +67,7 @@ impl Status {
     pub fn stroke(self) -> &'static str {
         match self {
             Status::Running => "#2563eb",
+            Status::Waiting => "#7c3aed",
             Status::Succeeded => "#16a34a",
             Status::Failed => "#dc2626",
             Status::Caught => "#d97706",

@@ -4,7 +4,8 @@
 //! Functions Local mock format ([`mock`]), and the in-process loop that runs one execution to
 //! its end ([`runner`], used by `statecraft run`), the project file ([`config`],
 //! `statecraft.toml`) and the resolvers that run Task resources for real ([`resolvers`]:
-//! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks). [`memory`] is the
+//! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks), and the observer hook
+//! metrics and logs hang off ([`observe`]). [`memory`] is the
 //! in-memory store for tests, and [`store_tests`] the behavioural suite every store must pass.
 
 pub mod config;
@@ -15,6 +16,7 @@ pub mod fanout_store;
 pub mod invoke;
 pub mod memory;
 pub mod mock;
+pub mod observe;
 pub mod ports;
 pub mod resolvers;
 pub mod runner;

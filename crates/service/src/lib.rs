@@ -4,12 +4,14 @@
 //!
 //! Shared by `statecraft serve` (SQLite store) and the serverless api function (DynamoDB
 //! store): the backend is whatever [`Store`] the engine was built with. No HTTP here: the
-//! router (`statecraft-api`) owns the wire.
+//! router (`statecraft-api`) owns the wire. Besides AWS's actions it implements Statecraft's
+//! operator actions on pending callbacks ([`statecraft_api::extensions::Extensions`]).
 
 mod activities;
 mod executions;
 mod machines;
 pub mod names;
+mod pending;
 mod tooling;
 
 use async_trait::async_trait;
@@ -295,5 +297,22 @@ impl StepFunctions for Service {
             ErrorCode::ResourceNotFound,
             format!("Map Run Does Not Exist: '{}'", input.map_run_arn),
         ))
+    }
+}
+
+#[async_trait]
+impl statecraft_api::extensions::Extensions for Service {
+    async fn list_pending_tasks(
+        &self,
+        input: statecraft_api::extensions::ListPendingTasksInput,
+    ) -> Result<statecraft_api::extensions::ListPendingTasksOutput> {
+        pending::list(self, input).await
+    }
+
+    async fn resolve_pending_task(
+        &self,
+        input: statecraft_api::extensions::ResolvePendingTaskInput,
+    ) -> Result<statecraft_api::extensions::ResolvePendingTaskOutput> {
+        pending::resolve(self, input).await
     }
 }

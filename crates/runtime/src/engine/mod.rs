@@ -19,6 +19,7 @@ pub use transition::{Live, StartRequest};
 
 use crate::env::{now_millis, token_hash, SystemEnv};
 use crate::invoke::{ActivityPush, Invocation, TaskInvoker};
+use crate::observe::{Observer, TaskOutcome};
 use crate::ports::{self, ExecutionStatus, ExecutionSummary, RevisionRecord, Store};
 use statecraft_asl::{Definition, Resource};
 use statecraft_core::{Effect, Event, Limits, TaskId};
@@ -94,6 +95,7 @@ pub(crate) struct Inner {
     watchers: Mutex<HashMap<String, Vec<oneshot::Sender<ExecutionSummary>>>>,
     push: std::sync::OnceLock<Arc<dyn ActivityPush>>,
     nested: std::sync::OnceLock<Arc<dyn crate::invoke::NestedExecutions>>,
+    observer: std::sync::OnceLock<Arc<dyn Observer>>,
     /// Child executions started by tasks in flight: (parent, task) -> child ARN.
     children: Mutex<HashMap<(String, TaskId), String>>,
 }
@@ -120,6 +122,7 @@ impl Engine {
             watchers: Mutex::new(HashMap::new()),
             push: std::sync::OnceLock::new(),
             nested: std::sync::OnceLock::new(),
+            observer: std::sync::OnceLock::new(),
             children: Mutex::new(HashMap::new()),
         });
         Engine { inner }
@@ -141,6 +144,16 @@ impl Engine {
     /// Runs `states:startExecution` tasks on this same server (set once, at start).
     pub fn set_nested(&self, nested: Arc<dyn crate::invoke::NestedExecutions>) {
         let _ = self.inner.nested.set(nested);
+    }
+
+    /// Reports commits and task timings to `observer` (set once, before executions start).
+    pub fn set_observer(&self, observer: Arc<dyn Observer>) {
+        let _ = self.inner.observer.set(observer);
+    }
+
+    /// Timers armed in this process and not yet fired (Wait states, retry backoffs, timeouts).
+    pub fn waiting_timers(&self) -> usize {
+        self.inner.timers.armed()
     }
 
     /// What runs tasks (TestState calls it directly).
@@ -281,6 +294,10 @@ impl Inner {
         live.version = 1;
         let summary = live.summary.clone();
         let finished = live.exec.is_finished();
+        if let Some(o) = self.observer.get() {
+            o.execution_status(&record.summary, None);
+            observe_commit(o.as_ref(), &live, finished);
+        }
         if !finished {
             *self.slot(&req.execution_arn).lock().await = Some(live);
         }
@@ -301,6 +318,7 @@ impl Inner {
             let Some(live) = guard.as_mut() else { continue };
             let def = live.def.clone();
             let step = live.exec.redrive(&def, &self.env).map_err(|e| Error::NotRedrivable(e.to_string()))?;
+            let before = live.summary.status;
             let now = now_millis();
             let s = &mut live.summary;
             s.status = ExecutionStatus::Running;
@@ -316,6 +334,12 @@ impl Inner {
                     live.version += 1;
                     let summary = live.summary.clone();
                     let finished = live.exec.is_finished();
+                    if let Some(o) = self.observer.get() {
+                        let mut redriven = summary.clone();
+                        redriven.status = ExecutionStatus::Running;
+                        o.execution_status(&redriven, Some(before));
+                        observe_commit(o.as_ref(), live, finished);
+                    }
                     drop(guard);
                     if finished {
                         self.evict(arn);
@@ -373,6 +397,9 @@ impl Inner {
                 Ok(()) => {
                     live.version += 1;
                     let finished = live.exec.is_finished();
+                    if let Some(o) = self.observer.get() {
+                        observe_commit(o.as_ref(), live, finished);
+                    }
                     drop(guard);
                     if finished {
                         self.evict(arn);
@@ -416,7 +443,17 @@ impl Inner {
                     let exec_arn = arn.to_string();
                     let task = req.task;
                     let handle = tokio::spawn(async move {
+                        let began = std::time::Instant::now();
                         let outcome = me.invoker.invoke(&req).await;
+                        if let Some(o) = me.observer.get() {
+                            let how = match &outcome {
+                                Invocation::Submitted(_) => TaskOutcome::Submitted,
+                                Invocation::Done(crate::runner::Resolution::Succeeded(_)) => TaskOutcome::Succeeded,
+                                Invocation::Done(crate::runner::Resolution::Failed { .. }) => TaskOutcome::Failed,
+                                Invocation::Done(crate::runner::Resolution::TimedOut { .. }) => TaskOutcome::TimedOut,
+                            };
+                            o.task_finished(&exec_arn, &req, how, began.elapsed());
+                        }
                         let events = match outcome {
                             Invocation::Submitted(output) => vec![Event::TaskSubmitted { task, output }],
                             Invocation::Done(r) => vec![resolution_event(task, r)],
@@ -519,6 +556,17 @@ impl Inner {
         }
         let task: TaskId = serde_json::from_slice(&rec.task).map_err(|_| Error::InvalidToken)?;
         Ok((rec.execution_arn, task))
+    }
+}
+
+/// Tells an observer what one commit did: the states it entered and, when it ended the
+/// execution, how.
+fn observe_commit(o: &dyn Observer, live: &Live, finished: bool) {
+    if live.entered > 0 {
+        o.states_entered(&live.summary, live.entered);
+    }
+    if finished {
+        o.execution_status(&live.summary, Some(ExecutionStatus::Running));
     }
 }
 

@@ -6,11 +6,14 @@ use super::Inner;
 use statecraft_core::{Event, TimerId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::Weak;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use tokio::sync::mpsc;
 
 pub(crate) struct Timers {
     tx: mpsc::UnboundedSender<(String, TimerId, i64)>,
+    /// Timers scheduled and not yet fired (a gauge for metrics).
+    armed: Arc<AtomicUsize>,
 }
 
 /// A heap entry: due time, then insertion order.
@@ -41,6 +44,8 @@ impl Ord for Due {
 impl Timers {
     pub(crate) fn start(engine: Weak<Inner>) -> Timers {
         let (tx, mut rx) = mpsc::unbounded_channel::<(String, TimerId, i64)>();
+        let armed = Arc::new(AtomicUsize::new(0));
+        let count = armed.clone();
         tokio::spawn(async move {
             let mut heap: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
             let mut n = 0u64;
@@ -48,6 +53,7 @@ impl Timers {
                 let now = crate::env::now_millis();
                 while heap.peek().is_some_and(|Reverse(d)| d.at <= now) {
                     let Some(Reverse(d)) = heap.pop() else { break };
+                    count.fetch_sub(1, Ordering::Relaxed);
                     let Some(inner) = engine.upgrade() else { return };
                     tokio::spawn(async move {
                         if let Err(e) =
@@ -73,10 +79,18 @@ impl Timers {
                 }
             }
         });
-        Timers { tx }
+        Timers { tx, armed }
     }
 
     pub(crate) fn schedule(&self, arn: &str, timer: TimerId, at: i64) {
-        let _ = self.tx.send((arn.to_string(), timer, at));
+        // Counted before it is sent, so the loop never takes away what was not added.
+        self.armed.fetch_add(1, Ordering::Relaxed);
+        if self.tx.send((arn.to_string(), timer, at)).is_err() {
+            self.armed.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn armed(&self) -> usize {
+        self.armed.load(Ordering::Relaxed)
     }
 }

@@ -13,7 +13,9 @@ use crate::ports::{
 use crate::runner::Resolution;
 use serde_json::Value;
 use statecraft_asl::{parse, Definition, MachineType, Resource};
-use statecraft_core::{Effect, Env, Event, Execution, ExecutionInfo, Status, Step, TaskId, TimerId};
+use statecraft_core::{
+    Effect, Env, Event, EventKind, Execution, ExecutionInfo, Status, Step, TaskId, TimerId,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +30,8 @@ pub struct Live {
     pub outbox: BTreeMap<String, Effect>,
     /// Token hashes issued for tasks still in flight.
     pub tokens: HashMap<TaskId, String>,
+    /// States entered by the step [`prepare`] last turned into a commit (for observers).
+    pub entered: u64,
 }
 
 /// Parsed definitions by revision (a definition is parsed once per process).
@@ -99,6 +103,7 @@ pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Re
         revision_id: rec.revision_id,
         outbox,
         tokens,
+        entered: 0,
     }))
 }
 
@@ -106,6 +111,7 @@ pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Re
 /// effects to perform once it is written.
 pub fn prepare(live: &mut Live, step: Step, event: Option<&Event>, now: i64) -> (Commit, Vec<Effect>) {
     let mut commit = Commit { expected_version: live.version, ..Commit::default() };
+    live.entered = step.history.iter().filter(|e| matches!(e.kind, EventKind::StateEntered { .. })).count() as u64;
     // What the event settles.
     if let Some(ev) = event {
         for key in settled_keys(ev, live) {
@@ -312,6 +318,7 @@ pub fn begin(
         revision_id: req.revision.revision_id.clone(),
         outbox: BTreeMap::new(),
         tokens: HashMap::new(),
+        entered: 0,
     };
     let step = live.exec.apply(&def, Event::Started, env);
     let (commit, effects) = prepare(&mut live, step, None, now);

@@ -95,49 +95,32 @@ impl Clients {
         if sdk.region().is_none() && config.region.is_none() {
             return Err(Error::NoRegion);
         }
-        let region = config.region.clone().map(Region::new);
+        let region = config.region.clone().map(Region::new).or_else(|| sdk.region().cloned());
         let e = &config.endpoints;
-        // One macro-free block per service: each SDK has its own Builder type.
-        let sqs = {
-            let mut b = aws_sdk_sqs::config::Builder::from(sdk);
-            b.set_region(region.clone().or_else(|| sdk.region().cloned()));
-            if let Some(url) = e.sqs.as_ref().or(config.endpoint_url.as_ref()) {
-                b = b.endpoint_url(url);
-            }
-            aws_sdk_sqs::Client::from_conf(b.build())
-        };
-        let sns = {
-            let mut b = aws_sdk_sns::config::Builder::from(sdk);
-            b.set_region(region.clone().or_else(|| sdk.region().cloned()));
-            if let Some(url) = e.sns.as_ref().or(config.endpoint_url.as_ref()) {
-                b = b.endpoint_url(url);
-            }
-            aws_sdk_sns::Client::from_conf(b.build())
-        };
-        let dynamodb = {
-            let mut b = aws_sdk_dynamodb::config::Builder::from(sdk);
-            b.set_region(region.clone().or_else(|| sdk.region().cloned()));
-            if let Some(url) = e.dynamodb.as_ref().or(config.endpoint_url.as_ref()) {
-                b = b.endpoint_url(url);
-            }
-            aws_sdk_dynamodb::Client::from_conf(b.build())
-        };
-        let eventbridge = {
-            let mut b = aws_sdk_eventbridge::config::Builder::from(sdk);
-            b.set_region(region.clone().or_else(|| sdk.region().cloned()));
-            if let Some(url) = e.eventbridge.as_ref().or(config.endpoint_url.as_ref()) {
-                b = b.endpoint_url(url);
-            }
-            aws_sdk_eventbridge::Client::from_conf(b.build())
-        };
-        let lambda = {
-            let mut b = aws_sdk_lambda::config::Builder::from(sdk);
-            b.set_region(region.or_else(|| sdk.region().cloned()));
-            if let Some(url) = e.lambda.as_ref().or(config.endpoint_url.as_ref()) {
-                b = b.endpoint_url(url);
-            }
-            aws_sdk_lambda::Client::from_conf(b.build())
-        };
+        // Each SDK has its own Builder type, hence a macro. A caller's SdkConfig may lack a
+        // behavior version or an HTTP client (the SDK panics on the first and fails every call
+        // without the second): both get this crate's defaults.
+        macro_rules! client {
+            ($sdk_crate:ident, $endpoint:expr) => {{
+                let mut b = $sdk_crate::config::Builder::from(sdk);
+                if sdk.behavior_version().is_none() {
+                    b.set_behavior_version(Some(BehaviorVersion::latest()));
+                }
+                if sdk.http_client().is_none() {
+                    b.set_http_client(Some(http_client()));
+                }
+                b.set_region(region.clone());
+                if let Some(url) = $endpoint.as_ref().or(config.endpoint_url.as_ref()) {
+                    b = b.endpoint_url(url);
+                }
+                $sdk_crate::Client::from_conf(b.build())
+            }};
+        }
+        let sqs = client!(aws_sdk_sqs, e.sqs);
+        let sns = client!(aws_sdk_sns, e.sns);
+        let dynamodb = client!(aws_sdk_dynamodb, e.dynamodb);
+        let eventbridge = client!(aws_sdk_eventbridge, e.eventbridge);
+        let lambda = client!(aws_sdk_lambda, e.lambda);
         Ok(Clients { sqs, sns, dynamodb, eventbridge, lambda })
     }
 }

@@ -160,6 +160,68 @@ impl<T: TaskInvoker> TaskInvoker for Fallback<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_config::Region;
+    use serde_json::json;
+    use statecraft_core::TaskId;
+
+    struct Local;
+
+    #[async_trait]
+    impl TaskInvoker for Local {
+        async fn invoke(&self, _request: &TaskRequest) -> Invocation {
+            Invocation::Done(Resolution::Succeeded(json!("local")))
+        }
+    }
+
+    fn request(arn: &str) -> TaskRequest {
+        TaskRequest {
+            task: TaskId { frame: 0, seq: 1 },
+            state_name: "S".into(),
+            resource: Resource::parse(arn).expect("resource"),
+            input: json!({}),
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            token: None,
+            credentials: None,
+            retry_count: 0,
+        }
+    }
+
+    fn aws() -> AwsInvoker {
+        let sdk = SdkConfig::builder().region(Region::new("us-east-1")).build();
+        AwsInvoker::from_sdk_config(&sdk, Config::default()).expect("invoker")
+    }
+
+    #[tokio::test]
+    async fn fallback_gets_what_aws_does_not_handle() {
+        let invoker = Fallback::new(aws(), Local);
+        let out = invoker.invoke(&request("arn:aws:states:us-east-1:123456789012:activity:a")).await;
+        assert_eq!(out, Invocation::Done(Resolution::Succeeded(json!("local"))));
+        let out = invoker.invoke(&request("arn:aws:lambda:us-east-1:123456789012:function:f")).await;
+        assert_eq!(out, Invocation::Done(Resolution::Succeeded(json!("local"))));
+    }
+
+    #[tokio::test]
+    async fn task_credentials_are_refused_before_sending() {
+        let mut r = request("arn:aws:states:::sqs:sendMessage");
+        r.credentials = Some(json!({"RoleArn": "arn:aws:iam::123456789012:role/other"}));
+        let Invocation::Done(Resolution::Failed { error, cause }) = aws().invoke(&r).await else {
+            panic!("expected a failure")
+        };
+        assert_eq!(error.as_deref(), Some("States.Runtime"));
+        assert!(cause.unwrap_or_default().contains("Task Credentials"));
+    }
+
+    #[test]
+    fn no_region_no_invoker() {
+        let sdk = SdkConfig::builder().build();
+        assert!(matches!(AwsInvoker::from_sdk_config(&sdk, Config::default()), Err(Error::NoRegion)));
+        let config = Config { endpoint_url: Some("localhost:4566".into()), ..Config::default() };
+        assert!(matches!(
+            AwsInvoker::from_sdk_config(&sdk, config),
+            Err(Error::InvalidEndpoint { service: "endpoint_url", .. })
+        ));
+    }
 
     #[test]
     fn the_unsupported_message_names_the_resource() {

@@ -147,6 +147,8 @@ async fn sqs_errors_are_named_as_step_functions_names_them() -> anyhow::Result<(
     assert_eq!(error, "Sqs.QueueDoesNotExistException", "{cause}");
     assert!(cause.contains("(Service: Sqs, Status Code: 400, Request ID: "), "{cause}");
 
+    // (AWS answers a null MessageBody with MissingParameter, SQS.AmazonSQSException; moto
+    // answers it with a 500, so that case is covered by the unit tests of the naming only.)
     // A member no request has fails before sending.
     let (error, cause) = failed(
         aws.invoke(&task(
@@ -625,6 +627,31 @@ async fn config_endpoints_override_the_environment() -> anyhow::Result<()> {
         .await,
     );
     assert_eq!(error, "SNS.SdkClientException");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_call_that_outlives_the_task_timeout_times_out() -> anyhow::Result<()> {
+    require_moto!();
+    // An endpoint that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let aws =
+        AwsInvoker::new(Config { endpoint_url: Some(format!("http://{addr}")), ..Config::default() }).await?;
+    let mut request = task("arn:aws:states:::sqs:sendMessage", json!({"QueueUrl": "q", "MessageBody": "x"}));
+    request.timeout_seconds = Some(1);
+    let out = aws.invoke(&request).await;
+    hold.abort();
+    assert_eq!(
+        out,
+        Invocation::Done(Resolution::TimedOut { error: Some("States.Timeout".into()), cause: None })
+    );
     Ok(())
 }
 

@@ -63,9 +63,9 @@ fn entry(map: &Map<String, Value>) -> Result<PutEventsRequestEntry, String> {
     let mut f = Fields::new(map);
     let time = match f.value("Time") {
         None => None,
-        Some(Value::String(s)) => {
-            Some(DateTime::from_str(s, DateTimeFormat::DateTime).map_err(|e| format!("Time: {e}"))?)
-        }
+        Some(Value::String(s)) => Some(
+            DateTime::from_str(s, DateTimeFormat::DateTimeWithOffset).map_err(|e| format!("Time: {e}"))?,
+        ),
         Some(Value::Number(n)) => Some(DateTime::from_secs_f64(n.as_f64().unwrap_or_default())),
         Some(other) => return Err(format!("Time: expected a timestamp, found {}", kind(other))),
     };

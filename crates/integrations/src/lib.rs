@@ -17,6 +17,11 @@
 //! shell composes it in front of the local resolvers, e.g. with [`Fallback`].
 //! [`supported`] is the pure check the validator can call.
 //!
+//! Tests: `cargo test -p statecraft-integrations` runs the unit tests and `tests/moto.rs`, which
+//! starts moto in server mode through `infra/moto/start.sh` (installing `moto[server]` into a
+//! cached venv the first time), or uses the server `STATECRAFT_MOTO_ENDPOINT` names. Without
+//! Python 3, venv or pip those tests pass after a loud notice.
+//!
 //! What this crate does not do: `.sync` patterns, other services, the Task `Credentials` field
 //! (assuming a role needs STS), and Task timeouts and heartbeats beyond bounding the call itself
 //! (the engine's timers own those).

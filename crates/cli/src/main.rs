@@ -56,3 +56,16 @@ fn main() -> ExitCode {
         Command::Test(args) => test::main(args),
     }
 }
+
+/// The AWS service integrations (`sqs:sendMessage`, `aws-sdk:...`) for what `statecraft.toml`
+/// does not map: built on first use from the standard AWS configuration and the `[aws]` table,
+/// with the project's region when nothing else names one.
+fn integrations(
+    project: &statecraft_runtime::config::ProjectConfig,
+) -> std::sync::Arc<dyn statecraft_runtime::invoke::ServiceIntegrations> {
+    use statecraft_integrations::{Config, LazyAwsInvoker};
+    std::sync::Arc::new(LazyAwsInvoker::new(
+        Config::from_settings(&project.aws),
+        Some(project.region.clone()),
+    ))
+}

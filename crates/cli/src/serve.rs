@@ -133,7 +133,9 @@ fn project(args: &Args) -> Result<ProjectConfig, String> {
 }
 
 fn invoker(args: &Args, project: &ProjectConfig) -> Result<Arc<dyn TaskInvoker>, String> {
-    let mut invoker = ConfiguredInvoker::new(project.clone()).map_err(|e| e.to_string())?;
+    let mut invoker = ConfiguredInvoker::new(project.clone())
+        .map_err(|e| e.to_string())?
+        .with_integrations(crate::integrations(project));
     if let Some(p) = &args.mock_config {
         let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         let doc: serde_json::Value =

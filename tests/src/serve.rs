@@ -185,12 +185,16 @@ impl Server {
             use std::io::BufRead;
             for line in std::io::BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                {
+                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+                // After the line is in the log, so that a test that reads the log once the
+                // server listens finds it.
                 if let Some(addr) = listening_addr(&line) {
                     let _ = tx.send(addr);
                 }
-                let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                log.push_str(&line);
-                log.push('\n');
             }
         });
         self.child = Some(child);

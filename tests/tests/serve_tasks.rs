@@ -82,13 +82,19 @@ async fn missed_heartbeats_and_timeouts_fail_the_task_and_void_its_token() {
     );
 
     // Heartbeats keep a task alive past HeartbeatSeconds.
-    let exec = start(&sfn, &hb, r#"{"job":2}"#).await;
+    let kept = create_machine(
+        &sfn,
+        "KeptAlive",
+        &activity_task(&activity, json!({"HeartbeatSeconds": 2, "TimeoutSeconds": 60})),
+    )
+    .await;
+    let exec = start(&sfn, &kept, r#"{"job":2}"#).await;
     let (token, _) = poll_task(&sfn, &activity).await;
     let begun = Instant::now();
     // The worker's heartbeat cadence (part of the workload, not a wait for a condition):
-    // every 300 ms for 2.5 s, more than twice HeartbeatSeconds.
+    // every 300 ms for 4.5 s, more than twice HeartbeatSeconds.
     let mut beat = tokio::time::interval(Duration::from_millis(300));
-    while begun.elapsed() < Duration::from_millis(2500) {
+    while begun.elapsed() < Duration::from_millis(4500) {
         beat.tick().await;
         sfn.send_task_heartbeat().task_token(&token).send().await.expect("heartbeat accepted");
     }

@@ -130,46 +130,26 @@ where
     }
 }
 
-/// Waits until the execution is no longer RUNNING (or has the status asked for).
+/// Waits until the execution leaves RUNNING and checks that it reached `status`.
 pub(crate) async fn wait_status(
     client: &Client,
     arn: &str,
     status: ExecutionStatus,
     within: Duration,
 ) -> DescribeExecutionOutput {
-    let mut last = None;
-    let found = {
-        let last = &mut last;
-        let deadline = Instant::now() + within;
-        let mut pause = Duration::from_millis(10);
-        loop {
-            let d = client
-                .describe_execution()
-                .execution_arn(arn)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("DescribeExecution {arn}: {e:?}"));
-            if d.status == status {
-                break Some(d);
-            }
-            if d.status != ExecutionStatus::Running || Instant::now() >= deadline {
-                *last = Some(d);
-                break None;
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(200));
-        }
-    };
-    found.unwrap_or_else(|| panic!("{arn} did not reach {status:?} within {within:?}; last: {last:#?}"))
-}
-
-/// Waits until the execution leaves RUNNING and returns its description.
-pub(crate) async fn wait_done(client: &Client, arn: &str, within: Duration) -> DescribeExecutionOutput {
-    eventually(&format!("{arn} to finish"), within, || async {
-        let d = client.describe_execution().execution_arn(arn).send().await.expect("DescribeExecution");
-        (d.status != ExecutionStatus::Running).then_some(d)
+    let want = &status;
+    let d = eventually(&format!("{arn} to reach {status:?}"), within, || async move {
+        let d = client
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeExecution {arn}: {e:?}"));
+        (d.status == *want || d.status != ExecutionStatus::Running).then_some(d)
     })
-    .await
+    .await;
+    assert_eq!(d.status, status, "{arn}: {d:#?}");
+    d
 }
 
 /// The whole history, following nextToken.

@@ -52,6 +52,10 @@ pub(crate) struct Args {
     /// Start one execution of this seeded state machine (with its folder's input.json).
     #[arg(long, requires = "seed")]
     start: Option<String>,
+    /// How long GetActivityTask holds a request when no task is waiting (AWS: 60 s). Hidden:
+    /// for tests, which should not wait a minute to see an empty poll.
+    #[arg(long, hide = true, value_name = "SECONDS", default_value_t = 60)]
+    activity_poll_seconds: u64,
 }
 
 /// Creates the example state machines and starts one execution (`make run`).
@@ -160,7 +164,7 @@ async fn serve(args: Args) -> Result<(), String> {
             max_history_events: args.history_quota.then_some(25_000),
             ..Default::default()
         },
-        ..EngineConfig::default()
+        activity_poll: std::time::Duration::from_secs(args.activity_poll_seconds),
     };
     let engine = Engine::new(Arc::new(store), invoker(&args, &project)?, config);
     if !project.activities.is_empty() {

@@ -512,7 +512,12 @@ impl Inner {
     async fn task_for_token(&self, token: &str) -> Result<(String, TaskId)> {
         let hash = token_hash(token);
         let Some(rec) = self.store.get_token(&hash).await? else {
-            return Err(Error::InvalidToken);
+            // Closed tokens are removed with the task they opened.
+            return Err(if crate::env::is_task_token_shaped(token) {
+                Error::TaskTimedOut
+            } else {
+                Error::InvalidToken
+            });
         };
         if rec.expires.is_some_and(|t| t < now_millis()) {
             return Err(Error::TaskTimedOut);

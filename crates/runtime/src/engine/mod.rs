@@ -80,6 +80,16 @@ pub struct Started {
 
 type Slot = Arc<AsyncMutex<Option<Live>>>;
 
+/// Told when an execution starts (or is redriven) and when it ends, after the commit that
+/// made it so; for status-change notifications. Called on the engine's tasks: must not block.
+pub trait Observer: Send + Sync {
+    /// An execution started or was redriven. The summary is as committed: an execution that
+    /// ran to its end within its first transition already shows its final status.
+    fn started(&self, summary: &ExecutionSummary);
+    /// An execution ended; the summary has its final status, output or error.
+    fn finished(&self, summary: &ExecutionSummary);
+}
+
 pub(crate) struct Inner {
     store: Arc<dyn Store>,
     invoker: Arc<dyn TaskInvoker>,
@@ -92,6 +102,7 @@ pub(crate) struct Inner {
     running: Mutex<HashMap<(String, TaskId), tokio::task::JoinHandle<()>>>,
     watchers: Mutex<HashMap<String, Vec<oneshot::Sender<ExecutionSummary>>>>,
     push: std::sync::OnceLock<Arc<dyn ActivityPush>>,
+    observer: std::sync::OnceLock<Arc<dyn Observer>>,
 }
 
 /// The engine. Cheap to clone; all clones drive the same executions.
@@ -115,6 +126,7 @@ impl Engine {
             running: Mutex::new(HashMap::new()),
             watchers: Mutex::new(HashMap::new()),
             push: std::sync::OnceLock::new(),
+            observer: std::sync::OnceLock::new(),
         });
         Engine { inner }
     }
@@ -130,6 +142,11 @@ impl Engine {
     /// Pushes activity tasks to their subscribers (set once, before executions start).
     pub fn set_activity_push(&self, push: Arc<dyn ActivityPush>) {
         let _ = self.inner.push.set(push);
+    }
+
+    /// Tells `observer` of starts and ends (set once, before executions start).
+    pub fn set_observer(&self, observer: Arc<dyn Observer>) {
+        let _ = self.inner.observer.set(observer);
     }
 
     /// What runs tasks (TestState calls it directly).
@@ -273,6 +290,9 @@ impl Inner {
         if !finished {
             *self.slot(&req.execution_arn).lock().await = Some(live);
         }
+        if let Some(o) = self.observer.get() {
+            o.started(&summary);
+        }
         self.dispatch(&req.execution_arn, effects);
         Ok(Started { summary, created: true })
     }
@@ -308,6 +328,9 @@ impl Inner {
                     drop(guard);
                     if finished {
                         self.evict(arn);
+                    }
+                    if let Some(o) = self.observer.get() {
+                        o.started(&summary);
                     }
                     self.dispatch(arn, effects);
                     return Ok(summary);
@@ -476,9 +499,15 @@ impl Inner {
 
     async fn notify_finished(&self, arn: &str) {
         let waiters = self.watchers.lock().unwrap_or_else(|e| e.into_inner()).remove(arn);
-        let Some(waiters) = waiters else { return };
+        let observer = self.observer.get();
+        if waiters.is_none() && observer.is_none() {
+            return;
+        }
         if let Ok(Some(rec)) = self.store.get_execution(arn).await {
-            for w in waiters {
+            if let Some(o) = observer {
+                o.finished(&rec.summary);
+            }
+            for w in waiters.into_iter().flatten() {
                 let _ = w.send(rec.summary.clone());
             }
         }

@@ -2,7 +2,7 @@
 //! resource to what `statecraft.toml` maps it to.
 
 use super::call::{prepare, task_failed, Call};
-use super::{http, run, Backend, CommandResolver, Error, HttpResolver, LambdaResolver};
+use super::{http, run, Backend, CommandResolver, Error, HttpResolver, HttpTaskInvoker, LambdaResolver};
 use crate::config::{ProjectConfig, Target};
 use crate::invoke::{Invocation, MockInvoker, TaskInvoker};
 use async_trait::async_trait;
@@ -21,17 +21,19 @@ pub struct Route {
 }
 
 /// The project's invoker: mocks first (when given), then the `[resources]` mapping, then the
-/// `[lambda]` default endpoint; anything else fails with `States.TaskFailed` naming the
+/// `[lambda]` default endpoint, then the HTTP Task for `http:invoke`; anything else fails with `States.TaskFailed` naming the
 /// state and resource.
 pub struct ConfiguredInvoker {
     config: Arc<ProjectConfig>,
     client: reqwest::Client,
     mocks: Option<MockInvoker>,
+    http_task: HttpTaskInvoker,
 }
 
 impl ConfiguredInvoker {
     pub fn new(config: ProjectConfig) -> Result<ConfiguredInvoker, Error> {
-        Ok(ConfiguredInvoker { config: Arc::new(config), client: http::client()?, mocks: None })
+        let http_task = HttpTaskInvoker::new(config.http_task.clone(), &config.region)?;
+        Ok(ConfiguredInvoker { config: Arc::new(config), client: http::client()?, mocks: None, http_task })
     }
 
     /// Answers the states these mocks cover from the mocks (Step Functions Local behaviour).
@@ -122,7 +124,11 @@ impl TaskInvoker for ConfiguredInvoker {
             Ok(c) => c,
             Err(r) => return Invocation::Done(r),
         };
-        let Some(backend) = self.route_call(&request.resource, &call).map(|r| self.backend(&r)) else {
+        let route = self.route_call(&request.resource, &call);
+        if route.is_none() && super::http_task::is_http_invoke(&request.resource) {
+            return self.http_task.invoke(request).await;
+        }
+        let Some(backend) = route.map(|r| self.backend(&r)) else {
             let hint = if call.function.is_some() {
                 "map it under [resources] in statecraft.toml, or set [lambda] endpoint (or AWS_ENDPOINT_URL_LAMBDA)"
             } else if matches!(request.resource, Resource::Activity { .. }) {

@@ -11,6 +11,7 @@ mod env;
 mod eval;
 mod run;
 mod serve;
+mod triggers;
 mod validate;
 
 #[derive(Parser)]

@@ -187,13 +187,15 @@ pub(super) fn notifications(
             for s in list.get_ref() {
                 match ExecutionStatus::parse(s).filter(|s| *s != ExecutionStatus::PendingRedrive) {
                     Some(s) => out.push(s),
-                    None => return Err(ctx.at(
-                        "notifications.statuses",
-                        list.span(),
-                        format!(
+                    None => {
+                        return Err(ctx.at(
+                            "notifications.statuses",
+                            list.span(),
+                            format!(
                             "unknown status {s:?}: expected RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
             out

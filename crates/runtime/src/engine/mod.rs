@@ -81,6 +81,16 @@ pub struct Started {
 
 type Slot = Arc<AsyncMutex<Option<Live>>>;
 
+/// Told when an execution starts (or is redriven) and when it ends, after the commit that
+/// made it so; for status-change notifications. Called on the engine's tasks: must not block.
+pub trait Observer: Send + Sync {
+    /// An execution started or was redriven. The summary is as committed: an execution that
+    /// ran to its end within its first transition already shows its final status.
+    fn started(&self, summary: &ExecutionSummary);
+    /// An execution ended; the summary has its final status, output or error.
+    fn finished(&self, summary: &ExecutionSummary);
+}
+
 pub(crate) struct Inner {
     store: Arc<dyn Store>,
     invoker: Arc<dyn TaskInvoker>,
@@ -96,6 +106,7 @@ pub(crate) struct Inner {
     nested: std::sync::OnceLock<Arc<dyn crate::invoke::NestedExecutions>>,
     /// Child executions started by tasks in flight: (parent, task) -> child ARN.
     children: Mutex<HashMap<(String, TaskId), String>>,
+    observer: std::sync::OnceLock<Arc<dyn Observer>>,
 }
 
 /// The engine. Cheap to clone; all clones drive the same executions.
@@ -121,6 +132,7 @@ impl Engine {
             push: std::sync::OnceLock::new(),
             nested: std::sync::OnceLock::new(),
             children: Mutex::new(HashMap::new()),
+            observer: std::sync::OnceLock::new(),
         });
         Engine { inner }
     }
@@ -141,6 +153,11 @@ impl Engine {
     /// Runs `states:startExecution` tasks on this same server (set once, at start).
     pub fn set_nested(&self, nested: Arc<dyn crate::invoke::NestedExecutions>) {
         let _ = self.inner.nested.set(nested);
+    }
+
+    /// Tells `observer` of starts and ends (set once, before executions start).
+    pub fn set_observer(&self, observer: Arc<dyn Observer>) {
+        let _ = self.inner.observer.set(observer);
     }
 
     /// What runs tasks (TestState calls it directly).
@@ -284,6 +301,9 @@ impl Inner {
         if !finished {
             *self.slot(&req.execution_arn).lock().await = Some(live);
         }
+        if let Some(o) = self.observer.get() {
+            o.started(&summary);
+        }
         self.dispatch(&req.execution_arn, effects);
         Ok(Started { summary, created: true })
     }
@@ -319,6 +339,9 @@ impl Inner {
                     drop(guard);
                     if finished {
                         self.evict(arn);
+                    }
+                    if let Some(o) = self.observer.get() {
+                        o.started(&summary);
                     }
                     self.dispatch(arn, effects);
                     return Ok(summary);
@@ -501,9 +524,15 @@ impl Inner {
 
     async fn notify_finished(&self, arn: &str) {
         let waiters = self.watchers.lock().unwrap_or_else(|e| e.into_inner()).remove(arn);
-        let Some(waiters) = waiters else { return };
+        let observer = self.observer.get();
+        if waiters.is_none() && observer.is_none() {
+            return;
+        }
         if let Ok(Some(rec)) = self.store.get_execution(arn).await {
-            for w in waiters {
+            if let Some(o) = observer {
+                o.finished(&rec.summary);
+            }
+            for w in waiters.into_iter().flatten() {
                 let _ = w.send(rec.summary.clone());
             }
         }

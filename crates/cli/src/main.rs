@@ -13,6 +13,7 @@ mod graph;
 mod run;
 mod serve;
 mod test;
+mod triggers;
 mod validate;
 
 #[derive(Parser)]
@@ -55,4 +56,17 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::main(args),
         Command::Test(args) => test::main(args),
     }
+}
+
+/// The AWS service integrations (`sqs:sendMessage`, `aws-sdk:...`) for what `statecraft.toml`
+/// does not map: built on first use from the standard AWS configuration and the `[aws]` table,
+/// with the project's region when nothing else names one.
+fn integrations(
+    project: &statecraft_runtime::config::ProjectConfig,
+) -> std::sync::Arc<dyn statecraft_runtime::invoke::ServiceIntegrations> {
+    use statecraft_integrations::{Config, LazyAwsInvoker};
+    std::sync::Arc::new(LazyAwsInvoker::new(
+        Config::from_settings(&project.aws),
+        Some(project.region.clone()),
+    ))
 }

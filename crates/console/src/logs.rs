@@ -15,30 +15,29 @@ use statecraft_runtime::ports::{ExecutionStatus, ExecutionSummary};
 pub struct Logs;
 
 impl Observer for Logs {
-    fn execution_status(&self, e: &ExecutionSummary, previous: Option<ExecutionStatus>) {
+    fn started(&self, e: &ExecutionSummary) {
+        let state_machine = state_machine_name(e);
+        if e.redrive_count == 0 {
+            tracing::info!(execution_arn = %e.arn, state_machine, "execution started");
+        } else {
+            tracing::info!(execution_arn = %e.arn, state_machine, redrive_count = e.redrive_count, "execution redriven");
+        }
+    }
+
+    fn finished(&self, e: &ExecutionSummary) {
         let state_machine = state_machine_name(e);
         let status = e.status.as_str();
-        match (previous, e.status) {
-            (None, _) => tracing::info!(execution_arn = %e.arn, state_machine, status, "execution started"),
-            (Some(ExecutionStatus::Running), ExecutionStatus::Succeeded) => {
-                tracing::info!(execution_arn = %e.arn, state_machine, status, "execution finished")
-            }
-            (Some(ExecutionStatus::Running), _) => tracing::warn!(
+        if e.status == ExecutionStatus::Succeeded {
+            tracing::info!(execution_arn = %e.arn, state_machine, status, "execution finished");
+        } else {
+            tracing::warn!(
                 execution_arn = %e.arn,
                 state_machine,
                 status,
                 error = e.error.as_deref().unwrap_or_default(),
                 cause = e.cause.as_deref().unwrap_or_default(),
                 "execution finished"
-            ),
-            (Some(before), _) => tracing::info!(
-                execution_arn = %e.arn,
-                state_machine,
-                status,
-                previous = before.as_str(),
-                redrive_count = e.redrive_count,
-                "execution redriven"
-            ),
+            );
         }
     }
 }

@@ -7,7 +7,7 @@
 //! | `statecraft_executions_started_total` | counter | `state_machine` |
 //! | `statecraft_executions_finished_total` | counter | `state_machine`, `status` |
 //! | `statecraft_executions_redriven_total` | counter | `state_machine` |
-//! | `statecraft_state_transitions_total` | counter | `state_machine` (states entered) |
+//! | `statecraft_transitions_total` | counter | `state_machine` (states entered) |
 //! | `statecraft_task_duration_seconds` | histogram | `outcome` (tasks run by this server) |
 //! | `statecraft_open_executions` | gauge | (running now) |
 //! | `statecraft_waiting_timers` | gauge | (Wait states, backoffs, timeouts armed) |
@@ -116,12 +116,12 @@ impl Metrics {
         }
         family(
             &mut out,
-            "statecraft_state_transitions_total",
+            "statecraft_transitions_total",
             "counter",
             "States entered (AWS's state transitions), by state machine.",
         );
         for (sm, n) in &r.transitions {
-            sample(&mut out, "statecraft_state_transitions_total", &[("state_machine", sm)], *n as f64);
+            sample(&mut out, "statecraft_transitions_total", &[("state_machine", sm)], *n as f64);
         }
         family(
             &mut out,
@@ -170,29 +170,20 @@ impl Metrics {
     }
 }
 
-fn status_label(s: ExecutionStatus) -> &'static str {
-    s.as_str()
-}
-
 impl Observer for Metrics {
-    fn execution_status(&self, execution: &ExecutionSummary, previous: Option<ExecutionStatus>) {
+    fn started(&self, execution: &ExecutionSummary) {
         let sm = state_machine_name(execution).to_string();
         let mut r = self.lock();
-        match (previous, execution.status) {
-            (None, ExecutionStatus::Running) => {
-                *r.started.entry(sm).or_default() += 1;
-                r.open += 1;
-            }
-            (Some(ExecutionStatus::Running), now) if now != ExecutionStatus::Running => {
-                *r.finished.entry((sm, status_label(now))).or_default() += 1;
-                r.open -= 1;
-            }
-            (Some(_), ExecutionStatus::Running) => {
-                *r.redriven.entry(sm).or_default() += 1;
-                r.open += 1;
-            }
-            _ => {}
-        }
+        let counter = if execution.redrive_count == 0 { &mut r.started } else { &mut r.redriven };
+        *counter.entry(sm).or_default() += 1;
+        r.open += 1;
+    }
+
+    fn finished(&self, execution: &ExecutionSummary) {
+        let sm = state_machine_name(execution).to_string();
+        let mut r = self.lock();
+        *r.finished.entry((sm, execution.status.as_str())).or_default() += 1;
+        r.open -= 1;
     }
 
     fn states_entered(&self, execution: &ExecutionSummary, count: u64) {
@@ -260,14 +251,16 @@ mod tests {
     fn counts_and_renders_the_exposition_format() {
         let m = Metrics::new();
         let running = summary("orders", ExecutionStatus::Running);
-        m.execution_status(&running, None);
-        m.execution_status(&running, None);
+        m.started(&running);
+        m.started(&running);
         m.states_entered(&running, 3);
-        m.execution_status(&summary("orders", ExecutionStatus::Failed), Some(ExecutionStatus::Running));
-        m.execution_status(&running, Some(ExecutionStatus::Failed));
-        m.execution_status(&summary("orders", ExecutionStatus::Succeeded), Some(ExecutionStatus::Running));
+        m.finished(&summary("orders", ExecutionStatus::Failed));
+        let mut redriven = running.clone();
+        redriven.redrive_count = 1;
+        m.started(&redriven);
+        m.finished(&summary("orders", ExecutionStatus::Succeeded));
         let q = summary("a\"b\\c", ExecutionStatus::Running);
-        m.execution_status(&q, None);
+        m.started(&q);
         let out = m.render(None);
         for line in [
             "# TYPE statecraft_executions_started_total counter",
@@ -276,7 +269,7 @@ mod tests {
             "statecraft_executions_finished_total{state_machine=\"orders\",status=\"FAILED\"} 1",
             "statecraft_executions_finished_total{state_machine=\"orders\",status=\"SUCCEEDED\"} 1",
             "statecraft_executions_redriven_total{state_machine=\"orders\"} 1",
-            "statecraft_state_transitions_total{state_machine=\"orders\"} 3",
+            "statecraft_transitions_total{state_machine=\"orders\"} 3",
             "statecraft_open_executions 2",
         ] {
             assert!(out.lines().any(|l| l == line), "missing {line:?} in\n{out}");

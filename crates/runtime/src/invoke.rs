@@ -29,6 +29,15 @@ pub trait TaskInvoker: Send + Sync {
     async fn invoke(&self, request: &TaskRequest) -> Invocation;
 }
 
+/// Service integrations that answer only the resources they know (`arn:aws:states:::sqs:...`,
+/// `aws-sdk:...`): `None` means "not mine", so a shell can put them behind its own routing.
+/// Implemented by the AWS SDK adapter (`statecraft-integrations`), which this crate does not
+/// depend on.
+#[async_trait]
+pub trait ServiceIntegrations: Send + Sync {
+    async fn try_invoke(&self, request: &TaskRequest) -> Option<Invocation>;
+}
+
 /// Answers tasks from a Step Functions Local mock configuration, counting invocations per
 /// state as the format does.
 pub struct MockInvoker {

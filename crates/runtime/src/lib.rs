@@ -7,6 +7,8 @@
 //! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks), and the observer hook
 //! metrics and logs hang off ([`observe`]). [`memory`] is the
 //! in-memory store for tests, and [`store_tests`] the behavioural suite every store must pass.
+//! [`triggers`] start executions from schedules, HTTP start URLs and SQS queues; [`notify`]
+//! sends execution status-change events to webhooks and EventBridge.
 
 pub mod config;
 pub mod driver;
@@ -16,11 +18,13 @@ pub mod fanout_store;
 pub mod invoke;
 pub mod memory;
 pub mod mock;
+pub mod notify;
 pub mod observe;
 pub mod ports;
 pub mod resolvers;
 pub mod runner;
 pub mod store_tests;
+pub mod triggers;
 
 pub use memory::MemoryStore;
 pub use mock::{MockConfig, MockResponse};

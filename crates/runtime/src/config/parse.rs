@@ -3,8 +3,8 @@
 //! of the first problem.
 
 use super::{
-    ActivityConfig, CommandTarget, EnvLookup, Error, HttpTarget, ProjectConfig, ResourceConfig, Secret,
-    Target, VERSION,
+    ActivityConfig, AwsSettings, CommandTarget, EnvLookup, Error, HttpTarget, ProjectConfig, ResourceConfig,
+    Secret, Target, AWS_SERVICES, VERSION,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -67,10 +67,20 @@ pub(super) fn parse(
         let resource = resource(&ctx, &path, &key, entry, base_dir)?;
         config.resources.insert(key, resource);
     }
+    if let Some(aws) = raw.aws {
+        config.aws = aws_settings(&ctx, aws)?;
+    }
     for (key, entry) in raw.activities {
         let path = format!("activities.{}", quote_key(&key));
         let activity = activity(&ctx, &path, entry, env)?;
         config.activities.insert(key, activity);
+    }
+    config.triggers = super::triggers::triggers(&ctx, raw.triggers, env)?;
+    if let Some(n) = raw.notifications {
+        config.notifications = Some(super::outbound::notifications(&ctx, n, env)?);
+    }
+    if let Some(h) = raw.http_task {
+        config.http_task = super::outbound::http_task(&ctx, h, env)?;
     }
     Ok(config)
 }
@@ -87,6 +97,22 @@ struct RawConfig {
     resources: BTreeMap<String, Spanned<RawResource>>,
     #[serde(default)]
     activities: BTreeMap<String, Spanned<RawActivity>>,
+    #[serde(default)]
+    triggers: Vec<Spanned<super::triggers::RawTrigger>>,
+    notifications: Option<Spanned<super::outbound::RawNotifications>>,
+    http_task: Option<super::outbound::RawHttpTask>,
+    aws: Option<RawAws>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAws {
+    region: Option<Spanned<String>>,
+    endpoint_url: Option<Spanned<String>>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    lambda_function_arns: bool,
 }
 
 #[derive(Deserialize)]
@@ -116,13 +142,13 @@ struct RawActivity {
     secret_env: Option<Spanned<String>>,
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     text: &'a str,
     file: &'a str,
 }
 
 impl Ctx<'_> {
-    fn at(&self, key: &str, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
+    pub(super) fn at(&self, key: &str, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
         let (line, column) = line_column(self.text, span.start);
         Error::Invalid {
             file: self.file.to_string(),
@@ -158,7 +184,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// A TOML key as it would be written: bare when it can be, quoted otherwise.
-fn quote_key(key: &str) -> String {
+pub(super) fn quote_key(key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         key.to_string()
     } else {
@@ -186,7 +212,36 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Error> {
+fn aws_settings(ctx: &Ctx<'_>, raw: RawAws) -> Result<AwsSettings, Error> {
+    let mut aws = AwsSettings { lambda_function_arns: raw.lambda_function_arns, ..AwsSettings::default() };
+    if let Some(region) = raw.region {
+        let ok = !region.get_ref().is_empty()
+            && region.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(ctx.at("aws.region", region.span(), "expected a region name such as \"us-east-1\""));
+        }
+        aws.region = Some(region.into_inner());
+    }
+    if let Some(url) = raw.endpoint_url {
+        check_url(ctx, "aws.endpoint_url", &url)?;
+        aws.endpoint_url = Some(url.into_inner());
+    }
+    for (service, url) in raw.endpoints {
+        let key = format!("aws.endpoints.{}", quote_key(&service));
+        if !AWS_SERVICES.contains(&service.as_str()) {
+            return Err(ctx.at(
+                &key,
+                url.span(),
+                format!("unknown service {service:?}; expected one of {}", AWS_SERVICES.join(", ")),
+            ));
+        }
+        check_url(ctx, &key, &url)?;
+        aws.endpoints.insert(service, url.into_inner());
+    }
+    Ok(aws)
+}
+
+pub(super) fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Error> {
     match reqwest::Url::parse(url.get_ref()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(_) => Err(ctx.at(key, url.span(), "expected an http:// or https:// URL")),

@@ -19,7 +19,7 @@ pub use transition::{Live, StartRequest};
 
 use crate::env::{now_millis, token_hash, SystemEnv};
 use crate::invoke::{ActivityPush, Invocation, TaskInvoker};
-use crate::observe::{Observer, TaskOutcome};
+pub use crate::observe::{Observer, TaskOutcome};
 use crate::ports::{self, ExecutionStatus, ExecutionSummary, RevisionRecord, Store};
 use statecraft_asl::{Definition, Resource};
 use statecraft_core::{Effect, Event, Limits, TaskId};
@@ -95,9 +95,10 @@ pub(crate) struct Inner {
     watchers: Mutex<HashMap<String, Vec<oneshot::Sender<ExecutionSummary>>>>,
     push: std::sync::OnceLock<Arc<dyn ActivityPush>>,
     nested: std::sync::OnceLock<Arc<dyn crate::invoke::NestedExecutions>>,
-    observer: std::sync::OnceLock<Arc<dyn Observer>>,
     /// Child executions started by tasks in flight: (parent, task) -> child ARN.
     children: Mutex<HashMap<(String, TaskId), String>>,
+    /// Told of starts, ends, transitions and task timings (notifications, metrics, logs).
+    observers: std::sync::RwLock<Vec<Arc<dyn Observer>>>,
 }
 
 /// The engine. Cheap to clone; all clones drive the same executions.
@@ -122,8 +123,8 @@ impl Engine {
             watchers: Mutex::new(HashMap::new()),
             push: std::sync::OnceLock::new(),
             nested: std::sync::OnceLock::new(),
-            observer: std::sync::OnceLock::new(),
             children: Mutex::new(HashMap::new()),
+            observers: std::sync::RwLock::new(Vec::new()),
         });
         Engine { inner }
     }
@@ -146,9 +147,10 @@ impl Engine {
         let _ = self.inner.nested.set(nested);
     }
 
-    /// Reports commits and task timings to `observer` (set once, before executions start).
-    pub fn set_observer(&self, observer: Arc<dyn Observer>) {
-        let _ = self.inner.observer.set(observer);
+    /// Adds `observer` to those told of starts, ends, transitions and task timings (add them
+    /// before executions start; each is called in the order added).
+    pub fn add_observer(&self, observer: Arc<dyn Observer>) {
+        self.inner.observers.write().unwrap_or_else(|e| e.into_inner()).push(observer);
     }
 
     /// Timers armed in this process and not yet fired (Wait states, retry backoffs, timeouts).
@@ -294,13 +296,16 @@ impl Inner {
         live.version = 1;
         let summary = live.summary.clone();
         let finished = live.exec.is_finished();
-        if let Some(o) = self.observer.get() {
-            o.execution_status(&record.summary, None);
-            observe_commit(o.as_ref(), &live, finished);
-        }
+        let entered = live.entered;
         if !finished {
             *self.slot(&req.execution_arn).lock().await = Some(live);
         }
+        self.observe(|o| {
+            o.started(&summary);
+            if entered > 0 {
+                o.states_entered(&summary, entered);
+            }
+        });
         self.dispatch(&req.execution_arn, effects);
         Ok(Started { summary, created: true })
     }
@@ -318,7 +323,6 @@ impl Inner {
             let Some(live) = guard.as_mut() else { continue };
             let def = live.def.clone();
             let step = live.exec.redrive(&def, &self.env).map_err(|e| Error::NotRedrivable(e.to_string()))?;
-            let before = live.summary.status;
             let now = now_millis();
             let s = &mut live.summary;
             s.status = ExecutionStatus::Running;
@@ -334,16 +338,17 @@ impl Inner {
                     live.version += 1;
                     let summary = live.summary.clone();
                     let finished = live.exec.is_finished();
-                    if let Some(o) = self.observer.get() {
-                        let mut redriven = summary.clone();
-                        redriven.status = ExecutionStatus::Running;
-                        o.execution_status(&redriven, Some(before));
-                        observe_commit(o.as_ref(), live, finished);
-                    }
+                    let entered = live.entered;
                     drop(guard);
                     if finished {
                         self.evict(arn);
                     }
+                    self.observe(|o| {
+                        o.started(&summary);
+                        if entered > 0 {
+                            o.states_entered(&summary, entered);
+                        }
+                    });
                     self.dispatch(arn, effects);
                     return Ok(summary);
                 }
@@ -397,8 +402,9 @@ impl Inner {
                 Ok(()) => {
                     live.version += 1;
                     let finished = live.exec.is_finished();
-                    if let Some(o) = self.observer.get() {
-                        observe_commit(o.as_ref(), live, finished);
+                    if live.entered > 0 {
+                        let (summary, entered) = (&live.summary, live.entered);
+                        self.observe(|o| o.states_entered(summary, entered));
                     }
                     drop(guard);
                     if finished {
@@ -445,14 +451,15 @@ impl Inner {
                     let handle = tokio::spawn(async move {
                         let began = std::time::Instant::now();
                         let outcome = me.invoker.invoke(&req).await;
-                        if let Some(o) = me.observer.get() {
+                        {
                             let how = match &outcome {
                                 Invocation::Submitted(_) => TaskOutcome::Submitted,
                                 Invocation::Done(crate::runner::Resolution::Succeeded(_)) => TaskOutcome::Succeeded,
                                 Invocation::Done(crate::runner::Resolution::Failed { .. }) => TaskOutcome::Failed,
                                 Invocation::Done(crate::runner::Resolution::TimedOut { .. }) => TaskOutcome::TimedOut,
                             };
-                            o.task_finished(&exec_arn, &req, how, began.elapsed());
+                            let elapsed = began.elapsed();
+                            me.observe(|o| o.task_finished(&exec_arn, &req, how, elapsed));
                         }
                         let events = match outcome {
                             Invocation::Submitted(output) => vec![Event::TaskSubmitted { task, output }],
@@ -536,11 +543,22 @@ impl Inner {
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(key, handle);
     }
 
+    /// Calls `f` on every observer, in the order they were added.
+    fn observe(&self, f: impl Fn(&dyn Observer)) {
+        for o in self.observers.read().unwrap_or_else(|e| e.into_inner()).iter() {
+            f(o.as_ref());
+        }
+    }
+
     async fn notify_finished(&self, arn: &str) {
         let waiters = self.watchers.lock().unwrap_or_else(|e| e.into_inner()).remove(arn);
-        let Some(waiters) = waiters else { return };
+        let observed = !self.observers.read().unwrap_or_else(|e| e.into_inner()).is_empty();
+        if waiters.is_none() && !observed {
+            return;
+        }
         if let Ok(Some(rec)) = self.store.get_execution(arn).await {
-            for w in waiters {
+            self.observe(|o| o.finished(&rec.summary));
+            for w in waiters.into_iter().flatten() {
                 let _ = w.send(rec.summary.clone());
             }
         }
@@ -549,24 +567,18 @@ impl Inner {
     async fn task_for_token(&self, token: &str) -> Result<(String, TaskId)> {
         let hash = token_hash(token);
         let Some(rec) = self.store.get_token(&hash).await? else {
-            return Err(Error::InvalidToken);
+            // Closed tokens are removed with the task they opened.
+            return Err(if crate::env::is_task_token_shaped(token) {
+                Error::TaskTimedOut
+            } else {
+                Error::InvalidToken
+            });
         };
         if rec.expires.is_some_and(|t| t < now_millis()) {
             return Err(Error::TaskTimedOut);
         }
         let task: TaskId = serde_json::from_slice(&rec.task).map_err(|_| Error::InvalidToken)?;
         Ok((rec.execution_arn, task))
-    }
-}
-
-/// Tells an observer what one commit did: the states it entered and, when it ended the
-/// execution, how.
-fn observe_commit(o: &dyn Observer, live: &Live, finished: bool) {
-    if live.entered > 0 {
-        o.states_entered(&live.summary, live.entered);
-    }
-    if finished {
-        o.execution_status(&live.summary, Some(ExecutionStatus::Running));
     }
 }
 

@@ -97,7 +97,10 @@ pub struct ResolvePendingTaskOutput {}
 #[async_trait]
 pub trait Extensions: Send + Sync {
     /// Errors: ExecutionDoesNotExist, InvalidArn.
-    async fn list_pending_tasks(&self, input: ListPendingTasksInput) -> Result<ListPendingTasksOutput, ApiError>;
+    async fn list_pending_tasks(
+        &self,
+        input: ListPendingTasksInput,
+    ) -> Result<ListPendingTasksOutput, ApiError>;
 
     /// Errors: ExecutionDoesNotExist, InvalidArn, ValidationException (bad `outcome`), and
     /// whatever SendTaskSuccess / SendTaskFailure return: InvalidToken (the task is no longer
@@ -169,7 +172,10 @@ mod tests {
 
     #[async_trait]
     impl Extensions for Recorder {
-        async fn list_pending_tasks(&self, input: ListPendingTasksInput) -> Result<ListPendingTasksOutput, ApiError> {
+        async fn list_pending_tasks(
+            &self,
+            input: ListPendingTasksInput,
+        ) -> Result<ListPendingTasksOutput, ApiError> {
             Ok(ListPendingTasksOutput {
                 pending_tasks: vec![PendingTask {
                     task_id: "ab".into(),
@@ -212,7 +218,8 @@ mod tests {
     #[tokio::test]
     async fn dispatches_statecraft_targets_and_passes_the_rest_on() {
         let ext = Arc::new(Recorder::default());
-        let (s, body) = send(app(ext.clone()), "Statecraft.ListPendingTasks", r#"{"executionArn":"e"}"#).await;
+        let (s, body) =
+            send(app(ext.clone()), "Statecraft.ListPendingTasks", r#"{"executionArn":"e"}"#).await;
         assert_eq!(s, StatusCode::OK);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["pendingTasks"][0]["taskId"], "ab");
@@ -236,7 +243,8 @@ mod tests {
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert!(body.contains("InvalidToken"), "{body}");
 
-        let (s, body) = send(app(ext.clone()), "Statecraft.ResolvePendingTask", r#"{"executionArn":"e"}"#).await;
+        let (s, body) =
+            send(app(ext.clone()), "Statecraft.ResolvePendingTask", r#"{"executionArn":"e"}"#).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert!(body.contains("taskId"), "{body}");
 

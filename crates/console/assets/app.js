@@ -528,7 +528,12 @@ async function executionPage(arn, mine) {
     loop(); // refresh at once, and keep polling while it runs
   };
 
+  let pendingKey = null;
   const renderPending = (tasks) => {
+    // Redrawn only when the tasks change, so what the operator types survives the polling.
+    const key = tasks.map((t) => t.taskId).join(',');
+    if (key === pendingKey) return;
+    pendingKey = key;
     if (!tasks.length) { pending.replaceChildren(); return; }
     pending.replaceChildren(h('h2', {}, 'Waiting for a decision'), ...tasks.map((t) => {
       const output = h('textarea', { class: 'approve-output', rows: 2, spellcheck: 'false' });

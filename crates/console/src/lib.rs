@@ -184,7 +184,10 @@ async fn graph_svg(service: &dyn StepFunctions, query: Option<&str>) -> Result<S
         (sm.definition, sm.name, status::derive(&events))
     } else if let Some(arn) = param(query, "stateMachineArn") {
         let sm = service
-            .describe_state_machine(DescribeStateMachineInput { state_machine_arn: arn, ..Default::default() })
+            .describe_state_machine(DescribeStateMachineInput {
+                state_machine_arn: arn,
+                ..Default::default()
+            })
             .await?;
         (sm.definition, sm.name, Default::default())
     } else {
@@ -205,7 +208,8 @@ async fn graph_svg(service: &dyn StepFunctions, query: Option<&str>) -> Result<S
 
 async fn graph(State(c): State<Console>, RawQuery(query): RawQuery) -> Response {
     match graph_svg(c.service.as_ref(), query.as_deref()).await {
-        Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg).into_response(),
+        Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg)
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -245,9 +249,11 @@ async fn execution_status(State(c): State<Console>, RawQuery(query): RawQuery) -
 
 async fn validate(State(c): State<Console>, body: Bytes) -> Response {
     let result = async {
-        let req: Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(ErrorCode::SerializationException, format!("Body is not JSON: {e}")))?;
-        let definition = req.get("definition").and_then(Value::as_str).ok_or_else(|| missing("definition"))?;
+        let req: Value = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(ErrorCode::SerializationException, format!("Body is not JSON: {e}"))
+        })?;
+        let definition =
+            req.get("definition").and_then(Value::as_str).ok_or_else(|| missing("definition"))?;
         let express = req.get("type").and_then(Value::as_str) == Some("EXPRESS");
         let out = c
             .service

@@ -80,7 +80,10 @@ impl Scanner<'_> {
             b'"' => self.string().map(|_| ()),
             _ => {
                 let start = self.i;
-                while self.peek().is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+                while self
+                    .peek()
+                    .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+                {
                     self.i += 1;
                 }
                 (self.i > start).then_some(())
@@ -206,7 +209,7 @@ mod tests {
         assert_eq!(p["/States/a~1b~0c"], Position { line: 5, column: 5 });
         assert_eq!(p["/States/a~1b~0c/Choices/0"], Position { line: 6, column: 20 });
         assert_eq!(p["/States/a~1b~0c/Choices/0/Next"], Position { line: 6, column: 21 });
-        assert_eq!(p["/States/a~1b~0c/Choices/1"], Position { line: 6, column: 36 });
+        assert_eq!(p["/States/a~1b~0c/Choices/1"], Position { line: 6, column: 35 });
     }
 
     #[test]
@@ -217,7 +220,8 @@ mod tests {
 
     #[test]
     fn broken_or_hostile_text_never_panics() {
-        for text in ["", "{", "{\"a\"", "{\"a\":", "[1,", "\"\\", "{\"a\": [}", "}}}", "nul", "{\"x\":\"\\u"] {
+        for text in ["", "{", "{\"a\"", "{\"a\":", "[1,", "\"\\", "{\"a\": [}", "}}}", "nul", "{\"x\":\"\\u"]
+        {
             let _ = positions(text);
         }
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);

@@ -17,17 +17,18 @@
 //! gauge is seeded from the store at start ([`Metrics::seed_open_executions`]). Hand-rolled
 //! (a mutex over a few maps) rather than a metrics crate: the set is small and fixed.
 
+use statecraft_core::TaskRequest;
 use statecraft_runtime::engine::Engine;
 use statecraft_runtime::observe::{state_machine_name, Observer, TaskOutcome};
 use statecraft_runtime::ports::{ExecutionFilter, ExecutionStatus, ExecutionSummary, Page, Store};
-use statecraft_core::TaskRequest;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the task duration buckets, in seconds.
-pub const TASK_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+pub const TASK_BUCKETS: [f64; 14] =
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
 
 /// The Content-Type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -96,7 +97,12 @@ impl Metrics {
     pub fn render(&self, engine: Option<&Engine>) -> String {
         let r = self.lock();
         let mut out = String::with_capacity(2048);
-        family(&mut out, "statecraft_executions_started_total", "counter", "Executions started, by state machine.");
+        family(
+            &mut out,
+            "statecraft_executions_started_total",
+            "counter",
+            "Executions started, by state machine.",
+        );
         for (sm, n) in &r.started {
             sample(&mut out, "statecraft_executions_started_total", &[("state_machine", sm)], *n as f64);
         }
@@ -110,7 +116,12 @@ impl Metrics {
             let labels = [("state_machine", sm.as_str()), ("status", status)];
             sample(&mut out, "statecraft_executions_finished_total", &labels, *n as f64);
         }
-        family(&mut out, "statecraft_executions_redriven_total", "counter", "Executions redriven, by state machine.");
+        family(
+            &mut out,
+            "statecraft_executions_redriven_total",
+            "counter",
+            "Executions redriven, by state machine.",
+        );
         for (sm, n) in &r.redriven {
             sample(&mut out, "statecraft_executions_redriven_total", &[("state_machine", sm)], *n as f64);
         }
@@ -138,7 +149,12 @@ impl Metrics {
                 sample(&mut out, "statecraft_task_duration_seconds_bucket", &labels, cumulative as f64);
             }
             sample(&mut out, "statecraft_task_duration_seconds_sum", &[("outcome", outcome)], h.sum);
-            sample(&mut out, "statecraft_task_duration_seconds_count", &[("outcome", outcome)], h.count as f64);
+            sample(
+                &mut out,
+                "statecraft_task_duration_seconds_count",
+                &[("outcome", outcome)],
+                h.count as f64,
+            );
         }
         family(&mut out, "statecraft_open_executions", "gauge", "Executions running now.");
         sample(&mut out, "statecraft_open_executions", &[], r.open.max(0) as f64);
@@ -190,7 +206,13 @@ impl Observer for Metrics {
         *self.lock().transitions.entry(state_machine_name(execution).to_string()).or_default() += count;
     }
 
-    fn task_finished(&self, _execution_arn: &str, _request: &TaskRequest, outcome: TaskOutcome, elapsed: Duration) {
+    fn task_finished(
+        &self,
+        _execution_arn: &str,
+        _request: &TaskRequest,
+        outcome: TaskOutcome,
+        elapsed: Duration,
+    ) {
         self.lock().tasks.entry(outcome.as_str()).or_default().observe(elapsed.as_secs_f64());
     }
 }
@@ -285,7 +307,9 @@ mod tests {
         }
         m.lock().tasks.insert("succeeded", h);
         let out = m.render(None);
-        let line = |le: &str| format!("statecraft_task_duration_seconds_bucket{{outcome=\"succeeded\",le=\"{le}\"}}");
+        let line = |le: &str| {
+            format!("statecraft_task_duration_seconds_bucket{{outcome=\"succeeded\",le=\"{le}\"}}")
+        };
         assert!(out.contains(&format!("{} 1\n", line("0.005"))), "{out}");
         assert!(out.contains(&format!("{} 3\n", line("0.25"))), "{out}");
         assert!(out.contains(&format!("{} 4\n", line("300"))), "{out}");

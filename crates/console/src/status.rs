@@ -113,11 +113,13 @@ fn details<'a>(event: &'a Value, key: &str) -> Option<&'a Value> {
 
 impl Derivation {
     fn event(&mut self, e: &Value) {
-        let (Some(id), Some(kind)) = (e.get("id").and_then(Value::as_u64), e.get("type").and_then(Value::as_str))
+        let (Some(id), Some(kind)) =
+            (e.get("id").and_then(Value::as_u64), e.get("type").and_then(Value::as_str))
         else {
             return;
         };
-        let prev = e.get("previousEventId").and_then(Value::as_u64).and_then(|p| self.threads.get(&p)).copied();
+        let prev =
+            e.get("previousEventId").and_then(Value::as_u64).and_then(|p| self.threads.get(&p)).copied();
         let mut current = prev.and_then(|t| t.instance);
         let mut opens_branch = false;
 
@@ -236,14 +238,11 @@ impl Derivation {
     /// The instance an event that names its state belongs to: the thread's, or else the
     /// latest active instance of that name.
     fn named(&self, current: Option<usize>, e: &Value, key: &str) -> Option<usize> {
-        let name = details(e, key).and_then(|d| d.get("name").or_else(|| d.get("state"))).and_then(Value::as_str);
+        let name =
+            details(e, key).and_then(|d| d.get("name").or_else(|| d.get("state"))).and_then(Value::as_str);
         match (current, name) {
             (Some(i), Some(n)) if self.instances[i].name == n => Some(i),
-            (_, Some(n)) => self
-                .instances
-                .iter()
-                .rposition(|x| x.name == n && x.status.active())
-                .or(current),
+            (_, Some(n)) => self.instances.iter().rposition(|x| x.name == n && x.status.active()).or(current),
             (c, None) => c,
         }
     }

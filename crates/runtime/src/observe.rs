@@ -53,7 +53,13 @@ pub trait Observer: Send + Sync {
 
     /// A task this process ran through its invoker ended after `elapsed` (callbacks and
     /// activities completed by others are timed until their token is handed over).
-    fn task_finished(&self, execution_arn: &str, request: &TaskRequest, outcome: TaskOutcome, elapsed: Duration) {
+    fn task_finished(
+        &self,
+        execution_arn: &str,
+        request: &TaskRequest,
+        outcome: TaskOutcome,
+        elapsed: Duration,
+    ) {
         let _ = (execution_arn, request, outcome, elapsed);
     }
 }

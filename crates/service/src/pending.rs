@@ -26,7 +26,9 @@ async fn pending(svc: &Service, execution_arn: &str) -> Result<Vec<(TaskRequest,
     let entries = svc.store().outbox(execution_arn).await.map_err(store_error)?;
     let mut tasks = Vec::new();
     for entry in entries {
-        let Ok(Effect::InvokeTask(request)) = serde_json::from_slice::<Effect>(&entry.effect) else { continue };
+        let Ok(Effect::InvokeTask(request)) = serde_json::from_slice::<Effect>(&entry.effect) else {
+            continue;
+        };
         if let Some(token) = request.token.clone() {
             tasks.push((*request, token));
         }
@@ -60,7 +62,10 @@ pub(crate) async fn list(svc: &Service, input: ListPendingTasksInput) -> Result<
     Ok(ListPendingTasksOutput { pending_tasks })
 }
 
-pub(crate) async fn resolve(svc: &Service, input: ResolvePendingTaskInput) -> Result<ResolvePendingTaskOutput> {
+pub(crate) async fn resolve(
+    svc: &Service,
+    input: ResolvePendingTaskInput,
+) -> Result<ResolvePendingTaskOutput> {
     let outcome = input.outcome.to_ascii_uppercase();
     if outcome != "SUCCESS" && outcome != "FAILURE" {
         return Err(ApiError::validation(format!(
@@ -85,8 +90,11 @@ pub(crate) async fn resolve(svc: &Service, input: ResolvePendingTaskInput) -> Re
         let output = input.output.unwrap_or_else(|| "{}".to_string());
         activities::send_success(svc, SendTaskSuccessInput { task_token, output }).await?;
     } else {
-        activities::send_failure(svc, SendTaskFailureInput { task_token, error: input.error, cause: input.cause })
-            .await?;
+        activities::send_failure(
+            svc,
+            SendTaskFailureInput { task_token, error: input.error, cause: input.cause },
+        )
+        .await?;
     }
     Ok(ResolvePendingTaskOutput {})
 }

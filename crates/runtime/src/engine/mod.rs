@@ -454,9 +454,15 @@ impl Inner {
                         {
                             let how = match &outcome {
                                 Invocation::Submitted(_) => TaskOutcome::Submitted,
-                                Invocation::Done(crate::runner::Resolution::Succeeded(_)) => TaskOutcome::Succeeded,
-                                Invocation::Done(crate::runner::Resolution::Failed { .. }) => TaskOutcome::Failed,
-                                Invocation::Done(crate::runner::Resolution::TimedOut { .. }) => TaskOutcome::TimedOut,
+                                Invocation::Done(crate::runner::Resolution::Succeeded(_)) => {
+                                    TaskOutcome::Succeeded
+                                }
+                                Invocation::Done(crate::runner::Resolution::Failed { .. }) => {
+                                    TaskOutcome::Failed
+                                }
+                                Invocation::Done(crate::runner::Resolution::TimedOut { .. }) => {
+                                    TaskOutcome::TimedOut
+                                }
                             };
                             let elapsed = began.elapsed();
                             me.observe(|o| o.task_finished(&exec_arn, &req, how, elapsed));

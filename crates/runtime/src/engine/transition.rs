@@ -111,7 +111,8 @@ pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Re
 /// effects to perform once it is written.
 pub fn prepare(live: &mut Live, step: Step, event: Option<&Event>, now: i64) -> (Commit, Vec<Effect>) {
     let mut commit = Commit { expected_version: live.version, ..Commit::default() };
-    live.entered = step.history.iter().filter(|e| matches!(e.kind, EventKind::StateEntered { .. })).count() as u64;
+    live.entered =
+        step.history.iter().filter(|e| matches!(e.kind, EventKind::StateEntered { .. })).count() as u64;
     // What the event settles.
     if let Some(ev) = event {
         for key in settled_keys(ev, live) {

@@ -15,6 +15,7 @@ mod serve;
 mod test;
 mod triggers;
 mod validate;
+mod watch;
 
 #[derive(Parser)]
 #[command(name = "statecraft", version, about = "Amazon States Language workflows, run as a service you own")]
@@ -37,6 +38,8 @@ enum Command {
     Graph(graph::Args),
     /// Run the test cases of a Step Functions Local mock file and check their expectations.
     Test(test::Args),
+    /// Follow one execution's events live until it ends (exit 0 if it succeeded, 1 if not).
+    Watch(watch::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::main(args),
         Command::Graph(args) => graph::main(args),
         Command::Test(args) => test::main(args),
+        Command::Watch(args) => watch::main(args),
     }
 }
 

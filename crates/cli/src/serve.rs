@@ -1,6 +1,8 @@
 //! `statecraft serve`: the Step Functions JSON API on one machine. Executions are durable in
 //! SQLite under the data directory; on start, every timer is re-armed and every task that was in
 //! flight is resumed. Binds to loopback by default; any other address needs a bearer token.
+//! Besides the API it serves the web console at `/` and Prometheus metrics at `/metrics`
+//! (`statecraft-console`), behind the same auth, and logs through `tracing` (text or JSON).
 
 use statecraft_api::{router, with_auth, AuthConfig, RouterConfig};
 use statecraft_local::SqliteStore;
@@ -59,6 +61,28 @@ pub(crate) struct Args {
     /// How long an Express execution may run (AWS: 300 s); lowered by tests.
     #[arg(long, hide = true, default_value_t = 300)]
     express_limit_seconds: u64,
+    /// Log format on stderr: `text` for people, `json` (one object a line) for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Installs the process's `tracing` subscriber: `info` and above (`RUST_LOG`-style filtering
+/// is not offered), on stderr.
+fn init_logs(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+    };
 }
 
 /// Creates the example state machines and starts one execution (`make run`).
@@ -115,6 +139,7 @@ pub(crate) fn main(args: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    init_logs(args.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -178,15 +203,20 @@ async fn serve(args: Args) -> Result<(), String> {
         let notifier = statecraft_runtime::notify::Notifier::new(origin, n.clone(), Default::default())?;
         engine.add_observer(Arc::new(notifier));
     }
+    let metrics = Arc::new(statecraft_console::Metrics::new());
+    engine.add_observer(metrics.clone());
+    engine.add_observer(Arc::new(statecraft_console::logs::Logs));
     if !project.activities.is_empty() {
         let push = WebhookActivities::new(project.clone()).map_err(|e| e.to_string())?;
         engine.set_activity_push(Arc::new(push));
     }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let concrete =
-        Service::new(engine.clone()).with_express_limit(std::time::Duration::from_secs(args.express_limit_seconds));
+    metrics.seed_open_executions(engine.store().as_ref()).await?;
+    let concrete = Service::new(engine.clone())
+        .with_express_limit(std::time::Duration::from_secs(args.express_limit_seconds));
     engine.set_nested(Arc::new(concrete.clone()));
     let scope = concrete.scope().clone();
+    let extensions: Arc<dyn statecraft_api::extensions::Extensions> = Arc::new(concrete.clone());
     let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(concrete);
     let mut seeded = Vec::new();
     if let Some(dir) = &args.seed {
@@ -196,18 +226,24 @@ async fn serve(args: Args) -> Result<(), String> {
     let ledger = statecraft_runtime::triggers::FileLedger::open(&data_dir.join("triggers.json"))?;
     let clock = Arc::new(statecraft_runtime::triggers::SystemClock);
     let triggers = statecraft_runtime::triggers::spawn(&project, starter, clock, Arc::new(ledger))?;
-    let mut app =
-        router(service.clone(), &RouterConfig::default()).merge(statecraft_api::callback::router(service));
+    let api =
+        statecraft_api::extensions::layer(router(service.clone(), &RouterConfig::default()), extensions);
+    let mut app = api
+        .merge(statecraft_api::callback::router(service.clone()))
+        .merge(statecraft_console::router(service))
+        .merge(statecraft_console::metrics_router(metrics, Some(engine.clone())));
     let mut public = vec!["/callback/"];
     if !triggers.start_urls.is_empty() {
         app = app.merge(crate::triggers::router(triggers.start_urls.clone()));
         public.push("/start/");
     }
     let auth = match &args.token {
-        Some(t) => AuthConfig::bearer(t.clone()).with_sigv4_access_key(true).with_public_prefixes(public),
+        Some(t) => statecraft_console::public(
+            AuthConfig::bearer(t.clone()).with_sigv4_access_key(true).with_public_prefixes(public),
+        ),
         None => AuthConfig::default(),
     };
-    let app = with_auth(app, auth);
+    let app = statecraft_console::logs::with_request_log(with_auth(app, auth));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| format!("cannot bind {}: {e}", args.bind))?;
@@ -216,6 +252,7 @@ async fn serve(args: Args) -> Result<(), String> {
         "statecraft serve: listening on http://{local} (data in {}, {resumed} execution(s) resumed)",
         data_dir.display()
     );
+    eprintln!("  console: http://{local}/   metrics: http://{local}/metrics");
     eprintln!("  aws stepfunctions --endpoint-url http://{local} list-state-machines");
     for t in &project.triggers {
         eprintln!("  trigger {} starts {}", t.name, t.state_machine);

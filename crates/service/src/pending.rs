@@ -15,7 +15,7 @@ use statecraft_asl::{Pattern, Resource};
 use statecraft_core::{Effect, TaskRequest};
 use statecraft_runtime::env::token_hash;
 
-/// The token-bearing tasks in an execution's outbox, with their token.
+/// The tasks in an execution's outbox that wait for a token (callbacks, activities), with it.
 async fn pending(svc: &Service, execution_arn: &str) -> Result<Vec<(TaskRequest, String)>> {
     if svc.store().get_execution(execution_arn).await.map_err(store_error)?.is_none() {
         return Err(ApiError::new(
@@ -29,6 +29,11 @@ async fn pending(svc: &Service, execution_arn: &str) -> Result<Vec<(TaskRequest,
         let Ok(Effect::InvokeTask(request)) = serde_json::from_slice::<Effect>(&entry.effect) else {
             continue;
         };
+        // Only tasks that wait for their token to come back: a request-response task may
+        // carry a token too (for its context object), but its result comes from its run.
+        if kind(&request.resource) == "TASK" {
+            continue;
+        }
         if let Some(token) = request.token.clone() {
             tasks.push((*request, token));
         }

@@ -335,6 +335,7 @@ impl Inner {
             let (commit, effects) = transition::prepare(live, step, None, now_millis());
             match self.store.commit(arn, &commit).await {
                 Ok(()) => {
+                    self.timers.settled(arn, &commit.outbox_remove);
                     live.version += 1;
                     let summary = live.summary.clone();
                     let finished = live.exec.is_finished();
@@ -400,6 +401,7 @@ impl Inner {
             let (commit, effects) = transition::prepare(live, step, Some(&event), now_millis());
             match self.store.commit(arn, &commit).await {
                 Ok(()) => {
+                    self.timers.settled(arn, &commit.outbox_remove);
                     live.version += 1;
                     let finished = live.exec.is_finished();
                     if live.entered > 0 {

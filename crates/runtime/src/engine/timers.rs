@@ -6,14 +6,16 @@ use super::Inner;
 use statecraft_core::{Event, TimerId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::mpsc;
 
 pub(crate) struct Timers {
     tx: mpsc::UnboundedSender<(String, TimerId, i64)>,
-    /// Timers scheduled and not yet fired (a gauge for metrics).
-    armed: Arc<AtomicUsize>,
+    /// Timers scheduled and still awaited, by (execution ARN, outbox key): a gauge for
+    /// metrics. The heap keeps entries whose wait has ended (a stopped execution, a task that
+    /// finished before its timeout); those fire as no-ops and are not counted here.
+    armed: Arc<Mutex<HashSet<(String, String)>>>,
 }
 
 /// A heap entry: due time, then insertion order.
@@ -44,7 +46,7 @@ impl Ord for Due {
 impl Timers {
     pub(crate) fn start(engine: Weak<Inner>) -> Timers {
         let (tx, mut rx) = mpsc::unbounded_channel::<(String, TimerId, i64)>();
-        let armed = Arc::new(AtomicUsize::new(0));
+        let armed: Arc<Mutex<HashSet<(String, String)>>> = Arc::default();
         let count = armed.clone();
         tokio::spawn(async move {
             let mut heap: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
@@ -53,7 +55,10 @@ impl Timers {
                 let now = crate::env::now_millis();
                 while heap.peek().is_some_and(|Reverse(d)| d.at <= now) {
                     let Some(Reverse(d)) = heap.pop() else { break };
-                    count.fetch_sub(1, Ordering::Relaxed);
+                    count
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&(d.arn.clone(), super::transition::timer_key(&d.timer)));
                     let Some(inner) = engine.upgrade() else { return };
                     tokio::spawn(async move {
                         if let Err(e) =
@@ -84,13 +89,30 @@ impl Timers {
 
     pub(crate) fn schedule(&self, arn: &str, timer: TimerId, at: i64) {
         // Counted before it is sent, so the loop never takes away what was not added.
-        self.armed.fetch_add(1, Ordering::Relaxed);
+        let key = (arn.to_string(), super::transition::timer_key(&timer));
+        self.lock().insert(key.clone());
         if self.tx.send((arn.to_string(), timer, at)).is_err() {
-            self.armed.fetch_sub(1, Ordering::Relaxed);
+            self.lock().remove(&key);
+        }
+    }
+
+    /// A commit removed these outbox keys of `arn`: the timers among them are no longer
+    /// awaited.
+    pub(crate) fn settled(&self, arn: &str, keys: &[String]) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut armed = self.lock();
+        for key in keys {
+            armed.remove(&(arn.to_string(), key.clone()));
         }
     }
 
     pub(crate) fn armed(&self) -> usize {
-        self.armed.load(Ordering::Relaxed)
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        self.armed.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -38,6 +38,11 @@ function h(tag, attrs, ...children) {
 
 const main = () => document.getElementById('main');
 
+/** Replaces an element's children, skipping the null/false/undefined that `cond ? x : null` leaves (the DOM's own replaceChildren would print "null"). */
+function put(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+}
+
 function badge(status) {
   return h('span', { class: 'badge status-' + String(status || '').toLowerCase() }, status || '?');
 }
@@ -138,11 +143,11 @@ async function route() {
     else if (path === '/create') await createPage(mine);
     else if (path.startsWith('/machine/')) await machinePage(decodeURIComponent(path.slice(9)), params, mine);
     else if (path.startsWith('/execution/')) await executionPage(decodeURIComponent(path.slice(11)), mine);
-    else main().replaceChildren(h('p', {}, 'Nothing here. ', h('a', { href: '#/' }, 'State machines')));
+    else put(main(), h('p', {}, 'Nothing here. ', h('a', { href: '#/' }, 'State machines')));
   } catch (err) {
     if (mine !== generation) return;
     if (err instanceof AuthRequired) tokenPage();
-    else main().replaceChildren(errorBox(err));
+    else put(main(), errorBox(err));
   }
 }
 
@@ -161,7 +166,7 @@ function tokenPage() {
     route();
   });
   if (had) sessionStorage.removeItem(TOKEN_KEY);
-  main().replaceChildren(form);
+  put(main(), form);
   input.focus();
 }
 
@@ -177,14 +182,14 @@ async function machinesPage(mine, nextToken) {
       api('ListStateMachineVersions', { stateMachineArn: sm.stateMachineArn, maxResults: 5 }),
       api('ListStateMachineAliases', { stateMachineArn: sm.stateMachineArn, maxResults: 10 }),
     ]).then(([v, a]) => {
-      versions.replaceChildren(v.stateMachineVersions.map((x) => 'v' + lastSegment(x.stateMachineVersionArn)).join(', ') || '—');
-      aliases.replaceChildren(a.stateMachineAliases.map((x) => lastSegment(x.stateMachineAliasArn)).join(', ') || '—');
+      put(versions, v.stateMachineVersions.map((x) => 'v' + lastSegment(x.stateMachineVersionArn)).join(', ') || '—');
+      put(aliases, a.stateMachineAliases.map((x) => lastSegment(x.stateMachineAliasArn)).join(', ') || '—');
     }).catch(() => { versions.textContent = '?'; aliases.textContent = '?'; });
     return h('tr', { 'data-machine': sm.name },
       h('td', {}, h('a', { href: '#/machine/' + encodeURIComponent(sm.stateMachineArn) }, sm.name)),
       h('td', {}, sm.type), versions, aliases, h('td', {}, when(sm.creationDate)));
   });
-  main().replaceChildren(
+  put(main(),
     h('div', { class: 'title-row' }, h('h1', {}, 'State machines'), h('a', { class: 'button', href: '#/create' }, 'Create state machine')),
     rows.length
       ? h('table', { id: 'machines' }, h('thead', {}, h('tr', {}, ['Name', 'Type', 'Versions', 'Aliases', 'Created'].map((t) => h('th', {}, t)))), h('tbody', {}, rows))
@@ -199,7 +204,7 @@ function definitionEditor(text, type) {
   const report = h('div', { id: 'validation' });
   const check = async () => {
     const v = JSON.parse(await consoleApi('validate', {}, { definition: area.value, type: type() }));
-    report.replaceChildren(diagnosticsList(v.diagnostics, (line) => selectLine(area, line)), v.result === 'OK' && !v.diagnostics.length ? h('p', { class: 'ok' }, 'Valid.') : null);
+    put(report, diagnosticsList(v.diagnostics, (line) => selectLine(area, line)), v.result === 'OK' && !v.diagnostics.length ? h('p', { class: 'ok' }, 'Valid.') : null);
     return v;
   };
   return { area, report, check };
@@ -230,12 +235,12 @@ async function createPage(mine) {
     h('h1', {}, 'Create a state machine'),
     h('p', {}, h('label', {}, 'Name ', name), ' ', h('label', {}, 'Type ', type)),
     h('label', { class: 'block' }, 'Definition (Amazon States Language, JSON)'), editor.area,
-    h('p', {}, h('button', { type: 'button', onclick: () => editor.check().catch((e) => status.replaceChildren(errorBox(e))) }, 'Validate'), ' ',
+    h('p', {}, h('button', { type: 'button', onclick: () => editor.check().catch((e) => put(status, errorBox(e))) }, 'Validate'), ' ',
       h('button', { type: 'submit', class: 'primary', id: 'create-submit' }, 'Create')),
     editor.report, status);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    status.replaceChildren();
+    put(status);
     try {
       const v = await editor.check();
       if (v.result !== 'OK') return;
@@ -246,10 +251,10 @@ async function createPage(mine) {
       });
       go('#/machine/' + encodeURIComponent(out.stateMachineArn));
     } catch (err) {
-      if (err instanceof AuthRequired) tokenPage(); else status.replaceChildren(errorBox(err));
+      if (err instanceof AuthRequired) tokenPage(); else put(status, errorBox(err));
     }
   });
-  if (mine === generation) main().replaceChildren(form);
+  if (mine === generation) put(main(), form);
 }
 
 async function someAccount() {
@@ -346,12 +351,12 @@ async function machinePage(arn, params, mine) {
       const el = d.line && document.getElementById('L' + d.line);
       if (el) { el.classList.add('has-diag'); el.title = d.code + ': ' + d.message; }
     }
-    diagnostics.replaceChildren(diagnosticsList(v.diagnostics, showLine) || h('p', { class: 'ok' }, 'No validation problems.'));
-  }).catch((e) => diagnostics.replaceChildren(errorBox(e)));
+    put(diagnostics, diagnosticsList(v.diagnostics, showLine) || h('p', { class: 'ok' }, 'No validation problems.'));
+  }).catch((e) => put(diagnostics, errorBox(e)));
 
   const graph = graphView(svg, (_name, pointer) => { if (stateLines[pointer]) showLine(stateLines[pointer]); });
 
-  main().replaceChildren(
+  put(main(),
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', sm.name),
     h('div', { class: 'title-row' }, h('h1', { id: 'machine-name' }, sm.name), badge(sm.status || 'ACTIVE')),
     h('dl', { class: 'facts' },
@@ -425,10 +430,10 @@ function executionsList(arn, params) {
         h('td', {}, h('a', { href: '#/execution/' + encodeURIComponent(x.executionArn) }, x.name)),
         h('td', {}, badge(x.status)), h('td', {}, when(x.startDate)), h('td', {}, when(x.stopDate)),
         h('td', {}, x.redriveCount ? String(x.redriveCount) : '')));
-      if (append) body.append(...rows); else body.replaceChildren(...rows);
-      if (!body.children.length) body.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No executions.')));
+      if (append) body.append(...rows); else put(body, ...rows);
+      if (!body.children.length) put(body, h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No executions.')));
     } catch (err) {
-      body.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, errorBox(err))));
+      put(body, h('tr', {}, h('td', { colspan: 5 }, errorBox(err))));
     }
   };
   filter.addEventListener('change', () => {
@@ -494,7 +499,7 @@ async function executionPage(arn, mine) {
   let start = null;
 
   const renderHeader = (d) => {
-    header.replaceChildren(
+    put(header,
       h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ',
         h('a', { href: '#/machine/' + encodeURIComponent(d.stateMachineArn) }, lastSegment(d.stateMachineArn)), ' / ', d.name),
       h('div', { class: 'title-row' }, h('h1', {}, d.name), h('span', { id: 'exec-status', 'data-status': d.status }, badge(d.status))),
@@ -514,7 +519,7 @@ async function executionPage(arn, mine) {
     if (['FAILED', 'TIMED_OUT', 'ABORTED'].includes(d.status)) {
       buttons.push(h('button', { id: 'redrive-button', type: 'button', class: 'primary', onclick: () => act(() => api('RedriveExecution', { executionArn: arn })) }, 'Redrive'));
     }
-    actions.replaceChildren(...buttons);
+    put(actions, ...buttons);
   };
 
   const act = async (fn) => {
@@ -534,8 +539,8 @@ async function executionPage(arn, mine) {
     const key = tasks.map((t) => t.taskId).join(',');
     if (key === pendingKey) return;
     pendingKey = key;
-    if (!tasks.length) { pending.replaceChildren(); return; }
-    pending.replaceChildren(h('h2', {}, 'Waiting for a decision'), ...tasks.map((t) => {
+    if (!tasks.length) { put(pending); return; }
+    put(pending, h('h2', {}, 'Waiting for a decision'), ...tasks.map((t) => {
       const output = h('textarea', { class: 'approve-output', rows: 2, spellcheck: 'false' });
       output.value = '{"approved": true}';
       const error = h('input', { class: 'reject-error', value: 'Rejected' });
@@ -620,7 +625,7 @@ async function executionPage(arn, mine) {
   };
 
   renderHeader(desc);
-  main().replaceChildren(
+  put(main(),
     header, actions, pending,
     h('section', { class: 'card' }, h('h2', {}, 'Graph'), graph.view),
     h('section', { class: 'card' }, h('h2', {}, 'Events'),

@@ -223,7 +223,8 @@ async fn console_in_headless_chromium_creates_starts_approves_and_redrives() {
         .js("return document.getElementById('main').innerText.split('\\n').some(l => l.trim() === 'null' || l.trim() === 'undefined')", json!([]))
         .await;
     assert_eq!(stray, false, "{}", browser.text().await);
-    let forget = browser.js("return document.getElementById('forget-token').offsetParent === null", json!([])).await;
+    let forget =
+        browser.js("return document.getElementById('forget-token').offsetParent === null", json!([])).await;
     assert_eq!(forget, true, "the Forget token button shows without a token");
     let rows = browser.js("return [...document.querySelectorAll('#timeline tr[data-type]')].map(r => r.getAttribute('data-type'))", json!([])).await;
     let rows: Vec<&str> = rows.as_array().unwrap().iter().filter_map(Value::as_str).collect();

@@ -271,4 +271,28 @@ async fn console_in_headless_chromium_creates_starts_approves_and_redrives() {
     browser.click("#redrive-button").await;
     browser.until("the redriven execution to succeed", &execution_status_is("SUCCEEDED")).await;
     assert_eq!(browser.node_statuses().await, json!({"Flaky": "succeeded"}));
+
+    // The executions list pages by 20 and filters by status.
+    let quick = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let created: Value = call(
+        "CreateStateMachine",
+        json!({"name": "Quick", "definition": quick.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let quick_arn = created["stateMachineArn"].as_str().unwrap().to_string();
+    for _ in 0..21 {
+        let r = call("StartExecution", json!({"stateMachineArn": quick_arn})).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let rows = "return document.querySelectorAll('#executions tr[data-execution]').length";
+    browser.go(&format!("{root}#/machine/{}", quick_arn.replace(':', "%3A"))).await;
+    browser.until("a first page of 20", &format!("{rows} === 20")).await;
+    browser.click("#executions-more").await;
+    browser.until("the 21st execution", &format!("{rows} === 21")).await;
+    browser.go(&format!("{root}#/machine/{}?status=FAILED", quick_arn.replace(':', "%3A"))).await;
+    browser.until("no failed execution", "return document.querySelector('#executions td.muted') && document.querySelectorAll('#executions tr[data-execution]').length === 0").await;
 }

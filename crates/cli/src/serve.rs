@@ -183,8 +183,8 @@ async fn serve(args: Args) -> Result<(), String> {
         engine.set_activity_push(Arc::new(push));
     }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let concrete =
-        Service::new(engine.clone()).with_express_limit(std::time::Duration::from_secs(args.express_limit_seconds));
+    let concrete = Service::new(engine.clone())
+        .with_express_limit(std::time::Duration::from_secs(args.express_limit_seconds));
     engine.set_nested(Arc::new(concrete.clone()));
     let scope = concrete.scope().clone();
     let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(concrete);

@@ -22,8 +22,11 @@ run-once: build
 		--input-file examples/$(EXAMPLE)/input.json \
 		--mock-config examples/$(EXAMPLE)/mocks.json --test-case $(CASE) --name $(EXAMPLE)
 
-## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite.
-test: build
+## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite,
+## `statecraft serve` under real clients, moto-backed integrations. `cargo test --workspace`
+## builds the `statecraft` binary the end-to-end tests drive (crates/cli has integration tests),
+## so every dependency compiles once, under one feature resolution.
+test:
 	$(CARGO) test --workspace
 
 fmt:

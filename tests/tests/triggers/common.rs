@@ -227,43 +227,23 @@ async fn record(
     (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json")], text)
 }
 
-/// moto in server mode on a kernel-picked port, or `None` (with a loud notice) when it
-/// cannot be had: it is installed with pip when missing.
+/// moto in server mode on a kernel-picked port, from the test venv, or `None` (after a loud
+/// notice, or a panic when `STATECRAFT_E2E_REQUIRED=1`) when it cannot be had.
 pub(crate) fn moto() -> Option<(Process, String)> {
-    let importable = || {
-        Command::new("python3")
-            .args(["-c", "import moto.server, flask"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !importable() {
-        let installed = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "moto[server]"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed || !importable() {
-            eprintln!("NOTICE: moto[server] is not installed and pip could not install it: SKIPPING the SQS trigger test");
+    let python = match statecraft_tests::python::python() {
+        Ok(p) => p,
+        Err(why) => {
+            statecraft_tests::python::skip_or_fail("a test that needs moto", &why);
             return None;
         }
-    }
-    let mut cmd = Command::new("python3");
+    };
+    let mut cmd = Command::new(python);
     cmd.args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"]);
     let find = |line: &str| Some(line.split("Running on ").nth(1)?.trim().to_string());
     match spawn_until(cmd, find) {
         Ok(p) => Some(p),
         Err(e) => panic!("moto did not start: {e}"),
     }
-}
-
-pub(crate) fn python_has(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 pub(crate) fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

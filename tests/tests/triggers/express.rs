@@ -3,7 +3,7 @@
 //! the AWS SDK for Rust (taking the `sync-` host prefix off per call); and the five-minute
 //! limit, lowered for the test.
 
-use crate::common::{create_machine, python_has, sfn, write, Serve};
+use crate::common::{create_machine, sfn, write, Serve};
 use aws_sdk_sfn::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{json, Value};
 use std::process::Command;
@@ -38,16 +38,16 @@ async fn machines(serve: &Serve) -> (String, String) {
 
 #[tokio::test]
 async fn boto3_start_sync_execution() {
-    if !python_has("boto3") {
-        eprintln!("NOTICE: python3 with boto3 not found; SKIPPING the boto3 StartSyncExecution test");
-        return;
-    }
+    let python = match statecraft_tests::python::python() {
+        Ok(p) => p,
+        Err(why) => return statecraft_tests::python::skip_or_fail("the boto3 StartSyncExecution test", &why),
+    };
     let serve = Serve::start("", &[]);
     let (ok_arn, fail_arn) = machines(&serve).await;
     let dir = tempfile::tempdir().unwrap();
     let script = write(dir.path(), "sync.py", BOTO3);
     let out =
-        Command::new("python3").arg(&script).args([&serve.endpoint, &ok_arn, &fail_arn]).output().unwrap();
+        Command::new(&python).arg(&script).args([&serve.endpoint, &ok_arn, &fail_arn]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ok = &v["ok"];

@@ -296,3 +296,28 @@ async fn console_in_headless_chromium_creates_starts_approves_and_redrives() {
     browser.go(&format!("{root}#/machine/{}?status=FAILED", quick_arn.replace(':', "%3A"))).await;
     browser.until("no failed execution", "return document.querySelector('#executions td.muted') && document.querySelectorAll('#executions tr[data-execution]').length === 0").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_token_the_console_asks_for_it_and_refuses_a_wrong_one() {
+    let Some(driver) = chromedriver() else {
+        eprintln!("notice: chromedriver not found (apt-get install chromium chromium-driver); console browser test skipped");
+        return;
+    };
+    let server = ServeOptions::new().token("s3cret").start();
+    let browser = Browser::start(&driver).await;
+    browser.go(&format!("{}/", server.endpoint())).await;
+    browser.fill("#token-input", "guess").await;
+    browser.click("#token-submit").await;
+    browser
+        .until(
+            "the refusal",
+            "return document.querySelector('#token-form .error') && document.querySelector('#token-input')",
+        )
+        .await;
+    browser.fill("#token-input", "s3cret").await;
+    browser.click("#token-submit").await;
+    browser.until("the (empty) list of state machines", "return document.querySelector('#main h1') && document.querySelector('#main h1').textContent === 'State machines'").await;
+    let forget =
+        browser.js("return document.getElementById('forget-token').offsetParent !== null", json!([])).await;
+    assert_eq!(forget, true, "Forget token shows once a token is kept");
+}

@@ -238,6 +238,12 @@ impl Engine {
         activities::poll(&self.inner, activity_arn, worker).await
     }
 
+    /// How many executions are held in memory (running ones with work in flight; parked and
+    /// finished executions are not).
+    pub fn resident(&self) -> usize {
+        self.inner.slots.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Activity tasks waiting for a worker, per activity ARN.
     pub fn activity_backlog(&self) -> HashMap<String, usize> {
         self.inner.activities.backlog()
@@ -256,11 +262,30 @@ impl Engine {
             }
             let Some(live) = guard.as_ref() else { continue };
             let effects: Vec<Effect> = live.outbox.values().cloned().collect();
+            let park = parked(live, now_millis());
             drop(guard);
+            if park {
+                self.inner.evict(&arn);
+            }
             self.inner.dispatch(&arn, effects);
         }
         Ok(n)
     }
+}
+
+/// How far away every timer of an execution must be for it to leave memory between events.
+const PARK_AFTER_MILLIS: i64 = 2_000;
+
+/// Whether an execution at rest is parked: it waits for nothing but timers, none of them due
+/// within [`PARK_AFTER_MILLIS`]. A parked execution is not kept in memory (a Wait of hours
+/// costs its timer, not its state); the event that wakes it loads it from the store, as after
+/// a restart.
+fn parked(live: &Live, now: i64) -> bool {
+    !live.outbox.is_empty()
+        && live
+            .outbox
+            .values()
+            .all(|e| matches!(e, Effect::ScheduleTimer { at, .. } if *at >= now + PARK_AFTER_MILLIS))
 }
 
 impl Inner {
@@ -297,7 +322,7 @@ impl Inner {
         let summary = live.summary.clone();
         let finished = live.exec.is_finished();
         let entered = live.entered;
-        if !finished {
+        if !finished && !parked(&live, now_millis()) {
             *self.slot(&req.execution_arn).lock().await = Some(live);
         }
         self.observe(|o| {
@@ -403,13 +428,13 @@ impl Inner {
                 Ok(()) => {
                     self.timers.settled(arn, &commit.outbox_remove);
                     live.version += 1;
-                    let finished = live.exec.is_finished();
                     if live.entered > 0 {
                         let (summary, entered) = (&live.summary, live.entered);
                         self.observe(|o| o.states_entered(summary, entered));
                     }
+                    let leave = live.exec.is_finished() || parked(live, now_millis());
                     drop(guard);
-                    if finished {
+                    if leave {
                         self.evict(arn);
                     }
                     self.dispatch(arn, effects);

@@ -255,6 +255,13 @@ impl Engine {
         let arns = self.inner.store.executions_with_outbox().await?;
         let n = arns.len();
         for arn in arns {
+            // An execution waiting only on timers is not loaded: re-arming them is enough, and
+            // the one that fires loads it (a restart with many long Waits reads only outboxes).
+            let stored = transition::outbox_effects(self.inner.store.as_ref(), &arn).await?;
+            if !stored.is_empty() && stored.iter().all(|(_, e)| matches!(e, Effect::ScheduleTimer { .. })) {
+                self.inner.dispatch(&arn, stored.into_iter().map(|(_, e)| e).collect());
+                continue;
+            }
             let slot = self.inner.slot(&arn);
             let mut guard = slot.lock().await;
             if guard.is_none() {

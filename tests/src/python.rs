@@ -1,5 +1,6 @@
 //! The Python side of the end-to-end tests: one cached venv with boto3, the aws CLI and moto
-//! (`infra/python-deps.sh`), and the rule for when it cannot be had: the test says so loudly
+//! (`infra/python-deps.sh`), and the rule for when it (or another external tool, such as
+//! chromedriver) cannot be had: the test says so loudly
 //! and passes, unless `STATECRAFT_E2E_REQUIRED=1` (CI sets it once it has provisioned the
 //! venv) makes that a failure.
 

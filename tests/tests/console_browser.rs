@@ -4,7 +4,7 @@
 //! the graph, approve a pending callback with a click, and redrive a failed execution.
 //!
 //! Without `chromedriver` on the PATH (or `CHROMEDRIVER`) the test prints a notice and
-//! passes, like the conformance corpus without its files; CI installs both packages.
+//! passes, unless `STATECRAFT_E2E_REQUIRED=1`: CI installs both packages and sets it.
 //! `STATECRAFT_SCREENSHOT=FILE` saves a PNG of the execution page (the README's picture).
 
 use base64::Engine as _;
@@ -156,7 +156,10 @@ fn execution_status_is(status: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_in_headless_chromium_creates_starts_approves_and_redrives() {
     let Some(driver) = chromedriver() else {
-        eprintln!("notice: chromedriver not found (apt-get install chromium chromium-driver); console browser test skipped");
+        statecraft_tests::python::skip_or_fail(
+            "the console browser test",
+            "chromedriver not found (apt-get install chromium chromium-driver)",
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -300,7 +303,10 @@ async fn console_in_headless_chromium_creates_starts_approves_and_redrives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_token_the_console_asks_for_it_and_refuses_a_wrong_one() {
     let Some(driver) = chromedriver() else {
-        eprintln!("notice: chromedriver not found (apt-get install chromium chromium-driver); console browser test skipped");
+        statecraft_tests::python::skip_or_fail(
+            "the console browser test",
+            "chromedriver not found (apt-get install chromium chromium-driver)",
+        );
         return;
     };
     let server = ServeOptions::new().token("s3cret").start();

@@ -4,7 +4,7 @@ BIN   := target/debug/statecraft
 EXAMPLE ?= retry-catch
 CASE    ?= SucceedsAfterRetries
 
-.PHONY: all build run run-once test verify fmt clippy bench release
+.PHONY: all build run run-once test test-serverless serverless-deps verify fmt clippy bench release
 
 all: build
 
@@ -22,9 +22,18 @@ run-once: build
 		--input-file examples/$(EXAMPLE)/input.json \
 		--mock-config examples/$(EXAMPLE)/mocks.json --test-case $(CASE) --name $(EXAMPLE)
 
-## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite.
-test: build
+## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite,
+## and the serverless tests (moto and cargo-lambda from PyPI: serverless-deps).
+test: build serverless-deps
 	$(CARGO) test --workspace
+
+## The serverless driver end to end: moto (SQS, SNS) and cargo lambda watch on loopback, started
+## and stopped by the tests themselves.
+test-serverless: serverless-deps
+	$(CARGO) test -p statecraft-serverless
+
+serverless-deps:
+	infra/serverless/setup.sh
 
 fmt:
 	$(CARGO) fmt --all

@@ -177,3 +177,57 @@ pub(crate) fn place(spec: &Spec, pk: &str, data: Option<&[u8]>, version: u64, ol
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_round_trip_and_reject_garbage() {
+        let ext = Ext { version: 7, parts: 3, len: 700_000, sha: "ab".repeat(32) };
+        assert_eq!(Ext::decode(&ext.encode()).ok(), Some(ext));
+        for bad in ["", "1:2", "x:1:2:ab", "1:2:3"] {
+            assert!(Ext::decode(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn values_go_to_the_smallest_tier_that_holds_them() {
+        let small = place(&INPUT, "E#a", Some(&[1; 4096]), 2, None);
+        assert_eq!((small.set[0].0, small.remove.clone()), ("ins", vec!["inb", "x_in"]));
+        let inline = place(&INPUT, "E#a", Some(&[1; 5000]), 2, None);
+        assert_eq!((inline.set[0].0, inline.remove.clone()), ("inb", vec!["ins", "x_in"]));
+        let state = place(&STATE, "E#a", Some(&[1; 5000]), 2, None);
+        assert_eq!((state.set[0].0, state.remove.clone()), ("st", vec!["x_st"]));
+        let none = place(&OUTPUT, "E#a", None, 2, None);
+        assert_eq!((none.set.len(), none.remove), (0, vec!["outs", "outb", "x_out"]));
+    }
+
+    #[test]
+    fn large_values_split_into_parts_and_replace_old_ones() {
+        let data: Vec<u8> = (0..PART * 2 + 10).map(|i| (i % 251) as u8).collect();
+        let placed = place(&STATE, "E#a", Some(&data), 4, None);
+        assert_eq!(placed.parts.len(), 3);
+        assert_eq!(placed.remove, vec!["st"]);
+        let AttributeValue::S(reference) = &placed.set[0].1 else { panic!("a string reference") };
+        let ext = Ext::decode(reference).expect("reference");
+        assert_eq!((ext.version, ext.parts, ext.len), (4, 3, data.len()));
+        let parts: Vec<Vec<u8>> = placed
+            .parts
+            .iter()
+            .map(|p| match p.get("d") {
+                Some(AttributeValue::B(b)) => b.as_ref().to_vec(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(assemble(&ext, parts.clone()).as_deref(), Some(data.as_slice()));
+        assert_eq!(assemble(&ext, parts[..2].to_vec()), None, "a missing part");
+
+        // The same value again keeps the old parts; another value replaces them.
+        let same = place(&STATE, "E#a", Some(&data), 5, Some(&ext));
+        assert!(same.parts.is_empty() && same.delete.is_empty() && same.set.is_empty());
+        let other = place(&STATE, "E#a", Some(b"tiny"), 5, Some(&ext));
+        assert_eq!(other.delete.len(), 3);
+        assert_eq!(other.remove, vec!["x_st"]);
+    }
+}

@@ -1,7 +1,8 @@
 //! The detached fan-out port on the executions table.
 //!
 //! A fan-out is a partition `F#<key>`: the join record (`F`: the record as JSON, `total`,
-//! `maxc` and the counters `started`, `succ`, `fail`, `dec`), one item per child input
+//! `maxc` and the counters `started`, `succ`, `fail`, `dec`; `dec`, `fail` and `total` are
+//! reserved words in expressions, so they go through placeholders), one item per child input
 //! (`I#<index>`), child state (`C#<index>`, versioned) and outcome (`R#<index>`). Counters move
 //! by conditional updates, so they are exact under any number of concurrent children; an
 //! outcome and its counter move in one transaction, so an outcome is counted exactly once.
@@ -145,7 +146,8 @@ impl FanoutStore for DynamoStore {
                 .table_name(&self.tables.executions)
                 .set_key(Some(key(fanout_pk(key_), "F")))
                 .update_expression("SET started = :next")
-                .condition_expression("started = :seen AND dec = :no")
+                .condition_expression("started = :seen AND #dec = :no")
+                .expression_attribute_names("#dec", "dec")
                 .expression_attribute_values(":next", n(c.started + k))
                 .expression_attribute_values(":seen", n(c.started))
                 .expression_attribute_values(":no", AttributeValue::Bool(false))
@@ -247,8 +249,9 @@ impl FanoutStore for DynamoStore {
         let update = Update::builder()
             .table_name(table)
             .set_key(Some(key(&pk, "F")))
-            .update_expression(format!("ADD {counter} :one"))
+            .update_expression("ADD #counter :one")
             .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#counter", counter)
             .expression_attribute_values(":one", n(1))
             .build()
             .map_err(build_err)?;
@@ -285,8 +288,9 @@ impl FanoutStore for DynamoStore {
             .update_item()
             .table_name(&self.tables.executions)
             .set_key(Some(key(fanout_pk(key_), "F")))
-            .update_expression("SET dec = :yes")
-            .condition_expression("dec = :no")
+            .update_expression("SET #dec = :yes")
+            .condition_expression("#dec = :no")
+            .expression_attribute_names("#dec", "dec")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":no", AttributeValue::Bool(false))
             .send()
@@ -343,7 +347,8 @@ impl FanoutStore for DynamoStore {
             .update_item()
             .table_name(&self.tables.executions)
             .set_key(Some(key(exec_pk(execution_arn), "N")))
-            .update_expression("ADD nxt :n")
+            .update_expression("ADD #nxt :n")
+            .expression_attribute_names("#nxt", "nxt")
             .expression_attribute_values(":n", n(n_))
             .return_values(ReturnValue::UpdatedNew)
             .send()

@@ -54,4 +54,15 @@ async fn appended_history_reads_back_in_id_order() {
     let ids: Vec<u64> = page.items.iter().map(|r| r.id).collect();
     assert_eq!(ids, (1..=150).collect::<Vec<u64>>());
     assert_eq!(page.items[9].json, "event 10");
+    // An id repeated in one call is refused whole, like a commit's (DynamoDB takes one action
+    // per item in a transaction; `MemoryFanoutStore` stores the last of them instead).
+    let twice = [HistoryRow { id: 500, json: "a".into() }, HistoryRow { id: 500, json: "b".into() }];
+    assert!(matches!(
+        store.append_history(exec, &twice).await,
+        Err(statecraft_runtime::ports::Error::Backend(_))
+    ));
+    assert_eq!(
+        store.history(exec, false, &Page { token: None, limit: 0 }).await.expect("history").items.len(),
+        150
+    );
 }

@@ -57,3 +57,5 @@ pub fn json_stdout(out: &Output) -> serde_json::Value {
         panic!("stdout is not JSON ({e}): {text}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
     })
 }
+
+pub mod serve;

@@ -1,59 +1,44 @@
-//! Every example in `examples/` runs to the outcome its `expected.json` declares, for each of
-//! its mock test cases (the key `""` means: run without mocks).
+//! Every example in `examples/` passes `statecraft test` on its `mocks.json`, whose
+//! `Expectations` declare the outcome of each test case; the JUnit report agrees.
 
-use serde_json::Value;
-use statecraft_tests::{json_stdout, statecraft, workspace};
+use statecraft_tests::{statecraft, workspace};
 
 #[test]
-fn examples_reach_their_expected_outcomes() {
+fn examples_pass_statecraft_test() {
     let dir = workspace().join("examples");
+    let junit = std::env::temp_dir().join(format!("statecraft-examples-{}.xml", std::process::id()));
     let mut checked = 0;
     let mut failures = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
-        let path = entry.expect("readable").path();
-        let expected_file = path.join("expected.json");
-        if !expected_file.exists() {
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&dir).expect("examples/ exists").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        let mocks = path.join("mocks.json");
+        if !mocks.exists() {
             continue;
         }
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let expected: Value =
-            serde_json::from_str(&std::fs::read_to_string(&expected_file).unwrap()).unwrap();
-        for (case, want) in expected.as_object().expect("expected.json is an object of test cases") {
-            let def = path.join("definition.asl.json");
-            let input = path.join("input.json");
-            let mocks = path.join("mocks.json");
-            let mut args = vec![
-                "run".to_string(),
-                def.display().to_string(),
-                "--input-file".into(),
-                input.display().to_string(),
-                "--clock".into(),
-                "virtual".into(),
-                "--json".into(),
-            ];
-            if !case.is_empty() {
-                args.extend([
-                    "--mock-config".into(),
-                    mocks.display().to_string(),
-                    "--test-case".into(),
-                    case.clone(),
-                ]);
-                args.extend(["--name".into(), name.clone()]);
-            }
-            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-            let got = json_stdout(&statecraft(&argv));
-            for key in ["status", "output", "error", "cause"] {
-                if want.get(key) != got.get(key) && want.get(key).is_some() {
-                    failures.push(format!(
-                        "{name}/{case}: {key} = {:?}, expected {:?}",
-                        got.get(key),
-                        want.get(key)
-                    ));
-                }
-            }
-            checked += 1;
+        let out =
+            statecraft(&["test", &mocks.display().to_string(), "--junit", &junit.display().to_string()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.code() != Some(0) {
+            failures.push(format!(
+                "{}: exit {:?}\n{stdout}{}",
+                path.display(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
         }
+        let xml = std::fs::read_to_string(&junit).expect("JUnit report written");
+        let doc = roxmltree::Document::parse(&xml).expect("JUnit report is well-formed");
+        let cases = doc.descendants().filter(|n| n.has_tag_name("testcase")).count();
+        let failed =
+            doc.descendants().filter(|n| n.has_tag_name("failure") || n.has_tag_name("skipped")).count();
+        assert_eq!(failed, 0, "{}: {xml}", path.display());
+        assert_eq!(stdout.matches(" ... ok").count(), cases, "{stdout}");
+        checked += cases;
     }
-    assert!(checked >= 8, "only {checked} example cases found");
+    let _ = std::fs::remove_file(&junit);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 10, "only {checked} example cases found");
 }

@@ -9,8 +9,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod env;
 mod eval;
+mod graph;
 mod run;
 mod serve;
+mod test;
 mod validate;
 
 #[derive(Parser)]
@@ -30,6 +32,10 @@ enum Command {
     Validate(validate::Args),
     /// Evaluate a JSONata expression, a JSONPath or an intrinsic function call.
     Eval(eval::Args),
+    /// Draw a state machine as SVG, Graphviz DOT or a Mermaid flowchart.
+    Graph(graph::Args),
+    /// Run the test cases of a Step Functions Local mock file and check their expectations.
+    Test(test::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +52,20 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::main(args),
         Command::Validate(args) => validate::main(args),
         Command::Eval(args) => eval::main(args),
+        Command::Graph(args) => graph::main(args),
+        Command::Test(args) => test::main(args),
     }
+}
+
+/// The AWS service integrations (`sqs:sendMessage`, `aws-sdk:...`) for what `statecraft.toml`
+/// does not map: built on first use from the standard AWS configuration and the `[aws]` table,
+/// with the project's region when nothing else names one.
+fn integrations(
+    project: &statecraft_runtime::config::ProjectConfig,
+) -> std::sync::Arc<dyn statecraft_runtime::invoke::ServiceIntegrations> {
+    use statecraft_integrations::{Config, LazyAwsInvoker};
+    std::sync::Arc::new(LazyAwsInvoker::new(
+        Config::from_settings(&project.aws),
+        Some(project.region.clone()),
+    ))
 }

@@ -75,8 +75,10 @@ impl Resolver for TaskRunner {
                 None => ProjectConfig::find(Path::new(".")),
             }
             .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?;
+            let integrations = crate::integrations(&config);
             let invoker = ConfiguredInvoker::new(config)
-                .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?;
+                .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?
+                .with_integrations(integrations);
             let blocking = BlockingResolver::new(Arc::new(invoker))
                 .map_err(|e| RunError::Task { state: request.state_name.clone(), message: e.to_string() })?;
             self.real = Some(blocking);

@@ -52,6 +52,10 @@ pub(crate) struct Args {
     /// Start one execution of this seeded state machine (with its folder's input.json).
     #[arg(long, requires = "seed")]
     start: Option<String>,
+    /// How long GetActivityTask holds a request when no task is waiting (AWS: 60 s). Hidden:
+    /// for tests, which should not wait a minute to see an empty poll.
+    #[arg(long, hide = true, value_name = "SECONDS", default_value_t = 60)]
+    activity_poll_seconds: u64,
 }
 
 /// Creates the example state machines and starts one execution (`make run`).
@@ -133,7 +137,9 @@ fn project(args: &Args) -> Result<ProjectConfig, String> {
 }
 
 fn invoker(args: &Args, project: &ProjectConfig) -> Result<Arc<dyn TaskInvoker>, String> {
-    let mut invoker = ConfiguredInvoker::new(project.clone()).map_err(|e| e.to_string())?;
+    let mut invoker = ConfiguredInvoker::new(project.clone())
+        .map_err(|e| e.to_string())?
+        .with_integrations(crate::integrations(project));
     if let Some(p) = &args.mock_config {
         let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         let doc: serde_json::Value =
@@ -158,7 +164,7 @@ async fn serve(args: Args) -> Result<(), String> {
             max_history_events: args.history_quota.then_some(25_000),
             ..Default::default()
         },
-        ..EngineConfig::default()
+        activity_poll: std::time::Duration::from_secs(args.activity_poll_seconds),
     };
     let engine = Engine::new(Arc::new(store), invoker(&args, &project)?, config);
     if !project.activities.is_empty() {
@@ -166,7 +172,8 @@ async fn serve(args: Args) -> Result<(), String> {
         engine.set_activity_push(Arc::new(push));
     }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let concrete = Service::new(engine);
+    let concrete = Service::new(engine.clone());
+    engine.set_nested(Arc::new(concrete.clone()));
     let scope = concrete.scope().clone();
     let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(concrete);
     let mut seeded = Vec::new();

@@ -30,6 +30,12 @@
 //! [resources."arn:aws:states:::sqs:sendMessage.waitForTaskToken"]
 //! command = ["./fake-queue.sh"]     # any resource ARN can be mapped to a command or URL
 //!
+//! [aws]                             # AWS service integrations (sqs:sendMessage, aws-sdk:..., ...)
+//! region = "eu-west-1"              # default: AWS_REGION, the profile's, else the top-level region
+//! endpoint_url = "http://127.0.0.1:5000"        # all five services; default AWS_ENDPOINT_URL
+//! endpoints = { sqs = "http://127.0.0.1:9324" } # per service: sqs, sns, dynamodb, eventbridge, lambda
+//! lambda_function_arns = false      # also call plain Lambda function ARNs through the SDK
+//!
 //! [activities.Approve]              # key: activity name or ARN
 //! webhook = "http://127.0.0.1:7070/tasks"       # push delivery of queued activity tasks
 //! secret = "..."                    # HMAC key for X-Statecraft-Signature
@@ -73,7 +79,23 @@ pub struct ProjectConfig {
     pub resources: BTreeMap<String, ResourceConfig>,
     /// Activity settings, keyed as written (name or ARN).
     pub activities: BTreeMap<String, ActivityConfig>,
+    /// The `[aws]` table: overrides for the AWS service integrations.
+    pub aws: AwsSettings,
 }
+
+/// The `[aws]` table. Unset fields leave the standard AWS configuration (environment,
+/// profile, credential chain) in charge.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Per-service endpoints, keyed by one of [`AWS_SERVICES`].
+    pub endpoints: BTreeMap<String, String>,
+    pub lambda_function_arns: bool,
+}
+
+/// The services an `[aws] endpoints` key may name.
+pub const AWS_SERVICES: &[&str] = &["sqs", "sns", "dynamodb", "eventbridge", "lambda"];
 
 /// The `[lambda]` table: what runs Lambda functions that no `[resources]` entry maps.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -216,6 +238,7 @@ impl ProjectConfig {
             lambda: LambdaDefaults { endpoint: env_endpoint(env), timeout_seconds: None },
             resources: BTreeMap::new(),
             activities: BTreeMap::new(),
+            aws: AwsSettings::default(),
         }
     }
 

@@ -47,6 +47,14 @@ impl statecraft_core::Env for SystemEnv {
     }
 }
 
+/// Whether `token` has the shape of the tokens [`SystemEnv`] issues (43 URL-safe base64
+/// characters). Such a token that opens no task was closed (answered, timed out, or its
+/// execution ended): AWS answers `TaskTimedOut` for it, and keeps `InvalidToken` for tokens
+/// that were never issued. Tokens are not remembered once closed, so the shape is what tells.
+pub fn is_task_token_shaped(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
 /// The stored form of a token: hex SHA-256. Tokens themselves are never stored.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
@@ -67,5 +75,8 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), token_hash(&b));
+        assert!(is_task_token_shaped(&a));
+        assert!(!is_task_token_shaped("no-such-token"));
+        assert!(!is_task_token_shaped(&format!("{}=", &a[..42])));
     }
 }

@@ -29,6 +29,15 @@ pub trait TaskInvoker: Send + Sync {
     async fn invoke(&self, request: &TaskRequest) -> Invocation;
 }
 
+/// Service integrations that answer only the resources they know (`arn:aws:states:::sqs:...`,
+/// `aws-sdk:...`): `None` means "not mine", so a shell can put them behind its own routing.
+/// Implemented by the AWS SDK adapter (`statecraft-integrations`), which this crate does not
+/// depend on.
+#[async_trait]
+pub trait ServiceIntegrations: Send + Sync {
+    async fn try_invoke(&self, request: &TaskRequest) -> Option<Invocation>;
+}
+
 /// Answers tasks from a Step Functions Local mock configuration, counting invocations per
 /// state as the format does.
 pub struct MockInvoker {
@@ -99,4 +108,25 @@ pub trait ActivityPush: Send + Sync {
         input: &Value,
         deadline: i64,
     ) -> Result<(), String>;
+}
+
+/// Executions a Task starts on this same server (`arn:aws:states:::states:startExecution`,
+/// `.sync`, `.sync:2`, `aws-sdk:sfn:startExecution`): the control plane implements it, the
+/// engine calls it, so nested executions never leave the process even when other services'
+/// endpoints point elsewhere.
+#[async_trait]
+pub trait NestedExecutions: Send + Sync {
+    /// Starts the execution a task's parameters name (`StateMachineArn`, `Input`, `Name`);
+    /// `default_name` is used when they name none (deterministic, so a replayed start is
+    /// idempotent). `Err((error, cause))` as the Task should fail.
+    async fn start_nested(
+        &self,
+        parent_arn: &str,
+        params: &Value,
+        default_name: &str,
+    ) -> Result<crate::ports::ExecutionSummary, (String, String)>;
+    /// Waits for it to end.
+    async fn wait_nested(&self, arn: &str) -> Result<crate::ports::ExecutionSummary, String>;
+    /// Stops it (its parent was stopped or its task timed out).
+    async fn stop_nested(&self, arn: &str);
 }

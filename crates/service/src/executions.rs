@@ -395,3 +395,87 @@ pub(crate) async fn list_map_runs(svc: &Service, input: ListMapRunsInput) -> Res
     }
     Ok(ListMapRunsOutput { map_runs: runs, next_token: None })
 }
+
+#[async_trait::async_trait]
+impl statecraft_runtime::invoke::NestedExecutions for Service {
+    async fn start_nested(
+        &self,
+        parent_arn: &str,
+        params: &Value,
+        default_name: &str,
+    ) -> std::result::Result<ExecutionSummary, (String, String)> {
+        let fail = |e: ApiError| {
+            let code = e.code().as_str();
+            (
+                format!("StepFunctions.{code}Exception").replace("ExceptionException", "Exception"),
+                format!(
+                    "{} (Service: AWSStepFunctions; Status Code: 400; Error Code: {code}; Request ID: {}; Proxy: null)",
+                    e.message(),
+                    statecraft_core::ids::uuid(&SystemEnv)
+                ),
+            )
+        };
+        let machine = params.get("StateMachineArn").and_then(Value::as_str).unwrap_or_default();
+        let name = params
+            .get("Name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| default_name.to_string());
+        let input = match params.get("Input") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        let (summary, _) =
+            start_nested_inner(self, machine, name, input.as_deref(), parent_arn).await.map_err(fail)?;
+        Ok(summary)
+    }
+
+    async fn wait_nested(&self, arn: &str) -> std::result::Result<ExecutionSummary, String> {
+        self.engine.wait_finished(arn).await.map_err(|e| e.to_string())
+    }
+
+    async fn stop_nested(&self, arn: &str) {
+        let _ = self
+            .engine
+            .stop(arn, Some("States.Aborted".into()), Some("The parent execution was stopped".into()))
+            .await;
+    }
+}
+
+/// StartExecution of a child: like [`start`], with the parent recorded.
+async fn start_nested_inner(
+    svc: &Service,
+    machine_arn: &str,
+    name: String,
+    input: Option<&str>,
+    parent_arn: &str,
+) -> Result<(ExecutionSummary, MachineKind)> {
+    let (sm, revision, version_arn, alias_arn) = resolve_target(svc, machine_arn).await?;
+    check_name(&name)?;
+    let input = parse_input(input)?;
+    let execution_arn = match sm.kind {
+        MachineKind::Standard => svc.scope.execution_arn(&sm.name, &name),
+        MachineKind::Express => {
+            svc.scope.express_execution_arn(&sm.name, &name, &statecraft_core::ids::uuid(&SystemEnv))
+        }
+    };
+    let started = svc
+        .engine
+        .start(StartRequest {
+            execution_arn,
+            name,
+            state_machine_arn: sm.arn.clone(),
+            state_machine_name: sm.name.clone(),
+            version_arn,
+            alias_arn,
+            kind: sm.kind,
+            revision,
+            input,
+            trace_header: None,
+            parent_arn: Some(parent_arn.to_string()),
+        })
+        .await
+        .map_err(engine_error)?;
+    Ok((started.summary, sm.kind))
+}

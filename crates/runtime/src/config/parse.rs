@@ -3,8 +3,8 @@
 //! of the first problem.
 
 use super::{
-    ActivityConfig, CommandTarget, EnvLookup, Error, HttpTarget, ProjectConfig, ResourceConfig, Secret,
-    Target, VERSION,
+    ActivityConfig, AwsSettings, CommandTarget, EnvLookup, Error, HttpTarget, ProjectConfig, ResourceConfig,
+    Secret, Target, AWS_SERVICES, VERSION,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -67,6 +67,9 @@ pub(super) fn parse(
         let resource = resource(&ctx, &path, &key, entry, base_dir)?;
         config.resources.insert(key, resource);
     }
+    if let Some(aws) = raw.aws {
+        config.aws = aws_settings(&ctx, aws)?;
+    }
     for (key, entry) in raw.activities {
         let path = format!("activities.{}", quote_key(&key));
         let activity = activity(&ctx, &path, entry, env)?;
@@ -87,6 +90,18 @@ struct RawConfig {
     resources: BTreeMap<String, Spanned<RawResource>>,
     #[serde(default)]
     activities: BTreeMap<String, Spanned<RawActivity>>,
+    aws: Option<RawAws>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAws {
+    region: Option<Spanned<String>>,
+    endpoint_url: Option<Spanned<String>>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    lambda_function_arns: bool,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +199,35 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
+}
+
+fn aws_settings(ctx: &Ctx<'_>, raw: RawAws) -> Result<AwsSettings, Error> {
+    let mut aws = AwsSettings { lambda_function_arns: raw.lambda_function_arns, ..AwsSettings::default() };
+    if let Some(region) = raw.region {
+        let ok = !region.get_ref().is_empty()
+            && region.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(ctx.at("aws.region", region.span(), "expected a region name such as \"us-east-1\""));
+        }
+        aws.region = Some(region.into_inner());
+    }
+    if let Some(url) = raw.endpoint_url {
+        check_url(ctx, "aws.endpoint_url", &url)?;
+        aws.endpoint_url = Some(url.into_inner());
+    }
+    for (service, url) in raw.endpoints {
+        let key = format!("aws.endpoints.{}", quote_key(&service));
+        if !AWS_SERVICES.contains(&service.as_str()) {
+            return Err(ctx.at(
+                &key,
+                url.span(),
+                format!("unknown service {service:?}; expected one of {}", AWS_SERVICES.join(", ")),
+            ));
+        }
+        check_url(ctx, &key, &url)?;
+        aws.endpoints.insert(service, url.into_inner());
+    }
+    Ok(aws)
 }
 
 fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Error> {

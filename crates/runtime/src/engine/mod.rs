@@ -9,6 +9,7 @@
 //! event is stale for the core and changes nothing.
 
 mod activities;
+mod nested;
 mod timers;
 pub mod transition;
 
@@ -92,6 +93,9 @@ pub(crate) struct Inner {
     running: Mutex<HashMap<(String, TaskId), tokio::task::JoinHandle<()>>>,
     watchers: Mutex<HashMap<String, Vec<oneshot::Sender<ExecutionSummary>>>>,
     push: std::sync::OnceLock<Arc<dyn ActivityPush>>,
+    nested: std::sync::OnceLock<Arc<dyn crate::invoke::NestedExecutions>>,
+    /// Child executions started by tasks in flight: (parent, task) -> child ARN.
+    children: Mutex<HashMap<(String, TaskId), String>>,
 }
 
 /// The engine. Cheap to clone; all clones drive the same executions.
@@ -115,6 +119,8 @@ impl Engine {
             running: Mutex::new(HashMap::new()),
             watchers: Mutex::new(HashMap::new()),
             push: std::sync::OnceLock::new(),
+            nested: std::sync::OnceLock::new(),
+            children: Mutex::new(HashMap::new()),
         });
         Engine { inner }
     }
@@ -130,6 +136,11 @@ impl Engine {
     /// Pushes activity tasks to their subscribers (set once, before executions start).
     pub fn set_activity_push(&self, push: Arc<dyn ActivityPush>) {
         let _ = self.inner.push.set(push);
+    }
+
+    /// Runs `states:startExecution` tasks on this same server (set once, at start).
+    pub fn set_nested(&self, nested: Arc<dyn crate::invoke::NestedExecutions>) {
+        let _ = self.inner.nested.set(nested);
     }
 
     /// What runs tasks (TestState calls it directly).
@@ -395,6 +406,12 @@ impl Inner {
                         self.activities.enqueue(&activity, arn, *req);
                         continue;
                     }
+                    if let Some(nested) =
+                        self.nested.get().filter(|_| nested::is_start_execution(&req.resource)).cloned()
+                    {
+                        nested::spawn(self, nested, arn, *req);
+                        continue;
+                    }
                     let me = self.clone();
                     let exec_arn = arn.to_string();
                     let task = req.task;
@@ -427,6 +444,14 @@ impl Inner {
                         h.abort();
                     }
                     self.activities.cancel(arn, task);
+                    let child = self
+                        .children
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&(arn.to_string(), task));
+                    if let (Some(child), Some(nested)) = (child, self.nested.get().cloned()) {
+                        tokio::spawn(async move { nested.stop_nested(&child).await });
+                    }
                 }
                 Effect::ExecutionFinished => {
                     let arn = arn.to_string();
@@ -487,7 +512,12 @@ impl Inner {
     async fn task_for_token(&self, token: &str) -> Result<(String, TaskId)> {
         let hash = token_hash(token);
         let Some(rec) = self.store.get_token(&hash).await? else {
-            return Err(Error::InvalidToken);
+            // Closed tokens are removed with the task they opened.
+            return Err(if crate::env::is_task_token_shaped(token) {
+                Error::TaskTimedOut
+            } else {
+                Error::InvalidToken
+            });
         };
         if rec.expires.is_some_and(|t| t < now_millis()) {
             return Err(Error::TaskTimedOut);

@@ -4,7 +4,7 @@
 use super::call::{prepare, task_failed, Call};
 use super::{http, run, Backend, CommandResolver, Error, HttpResolver, LambdaResolver};
 use crate::config::{ProjectConfig, Target};
-use crate::invoke::{Invocation, MockInvoker, TaskInvoker};
+use crate::invoke::{Invocation, MockInvoker, ServiceIntegrations, TaskInvoker};
 use async_trait::async_trait;
 use statecraft_asl::Resource;
 use statecraft_core::TaskRequest;
@@ -21,22 +21,34 @@ pub struct Route {
 }
 
 /// The project's invoker: mocks first (when given), then the `[resources]` mapping, then the
-/// `[lambda]` default endpoint; anything else fails with `States.TaskFailed` naming the
-/// state and resource.
+/// `[lambda]` default endpoint, then the service integrations (when given); anything else
+/// fails with `States.TaskFailed` naming the state and resource.
 pub struct ConfiguredInvoker {
     config: Arc<ProjectConfig>,
     client: reqwest::Client,
     mocks: Option<MockInvoker>,
+    integrations: Option<Arc<dyn ServiceIntegrations>>,
 }
 
 impl ConfiguredInvoker {
     pub fn new(config: ProjectConfig) -> Result<ConfiguredInvoker, Error> {
-        Ok(ConfiguredInvoker { config: Arc::new(config), client: http::client()?, mocks: None })
+        Ok(ConfiguredInvoker {
+            config: Arc::new(config),
+            client: http::client()?,
+            mocks: None,
+            integrations: None,
+        })
     }
 
     /// Answers the states these mocks cover from the mocks (Step Functions Local behaviour).
     pub fn with_mocks(mut self, mocks: MockInvoker) -> ConfiguredInvoker {
         self.mocks = Some(mocks);
+        self
+    }
+
+    /// Answers what nothing in the file maps with these service integrations (AWS SDK calls).
+    pub fn with_integrations(mut self, integrations: Arc<dyn ServiceIntegrations>) -> ConfiguredInvoker {
+        self.integrations = Some(integrations);
         self
     }
 
@@ -122,7 +134,15 @@ impl TaskInvoker for ConfiguredInvoker {
             Ok(c) => c,
             Err(r) => return Invocation::Done(r),
         };
-        let Some(backend) = self.route_call(&request.resource, &call).map(|r| self.backend(&r)) else {
+        let backend = self.route_call(&request.resource, &call).map(|r| self.backend(&r));
+        if backend.is_none() {
+            if let Some(integrations) = &self.integrations {
+                if let Some(invocation) = integrations.try_invoke(request).await {
+                    return invocation;
+                }
+            }
+        }
+        let Some(backend) = backend else {
             let hint = if call.function.is_some() {
                 "map it under [resources] in statecraft.toml, or set [lambda] endpoint (or AWS_ENDPOINT_URL_LAMBDA)"
             } else if matches!(request.resource, Resource::Activity { .. }) {

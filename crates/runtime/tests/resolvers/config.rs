@@ -166,3 +166,27 @@ fn errors_display_file_line_column_and_key() {
     let missing = ProjectConfig::load(Path::new("/nonexistent/statecraft.toml")).unwrap_err();
     assert!(matches!(missing, Error::Read { .. }), "{missing}");
 }
+
+#[test]
+fn the_aws_table_overrides_integration_endpoints() {
+    let c = parse(
+        "[aws]\nregion = \"eu-west-1\"\nendpoint_url = \"http://127.0.0.1:5000\"\nendpoints = { sqs = \"http://127.0.0.1:9324\" }\nlambda_function_arns = true\n",
+    )
+    .unwrap();
+    assert_eq!(c.aws.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(c.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+    assert_eq!(c.aws.endpoints.get("sqs").map(String::as_str), Some("http://127.0.0.1:9324"));
+    assert!(c.aws.lambda_function_arns);
+    assert_eq!(parse("").unwrap().aws, Default::default());
+
+    let (key, line, msg) = invalid("[aws]\nendpoints = { kinesis = \"http://h\" }\n");
+    assert_eq!((key.as_str(), line), ("aws.endpoints.kinesis", 2));
+    assert!(msg.contains("expected one of sqs, sns"), "{msg}");
+    let (key, _, _) = invalid("[aws]\nendpoint_url = \"ftp://h\"\n");
+    assert_eq!(key, "aws.endpoint_url");
+    let (key, _, _) = invalid("[aws]\nregion = \"EU\"\n");
+    assert_eq!(key, "aws.region");
+    let (key, _, msg) = invalid("[aws]\nendpoint = \"http://h\"\n");
+    assert_eq!(key, "aws.endpoint");
+    assert!(msg.contains("unknown field"), "{msg}");
+}

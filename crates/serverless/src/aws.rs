@@ -1,6 +1,11 @@
 //! Building the driver from the standard AWS configuration: the default credential chain,
 //! `AWS_REGION`, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` (moto, LocalStack), plus the
-//! `STATECRAFT_*` variables ([`crate::config`]). SDK clients are built once per process.
+//! `STATECRAFT_*` variables ([`crate::config`]) and the table names of `statecraft-aws`
+//! (`STATECRAFT_DEFINITIONS_TABLE`, `STATECRAFT_EXECUTIONS_TABLE`). SDK clients are built once
+//! per process (per cold start) and shared by every invocation.
+//!
+//! The HTTP client is `statecraft_aws::http_client` (rustls on ring, HTTPS for AWS and plain
+//! HTTP for loopback endpoints): one TLS configuration for every SDK client of both functions.
 
 use crate::bus::SqsSns;
 use crate::config::Config;
@@ -8,19 +13,18 @@ use crate::driver::ServerlessDriver;
 use crate::invoker::SdkLambda;
 use crate::metrics::Metrics;
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_http_client::tls;
+use statecraft_aws::{DynamoStore, Tables};
 use statecraft_runtime::fanout_store::FanoutStore;
 use statecraft_runtime::ports::Store;
 use std::sync::Arc;
 
-/// HTTPS (and plain HTTP, for local endpoints) with rustls on ring.
+/// HTTPS (and plain HTTP, for local endpoints) with rustls on ring: the same client as the
+/// DynamoDB adapters (`statecraft_aws::http_client`).
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
-        .build_https()
+    statecraft_aws::http_client()
 }
 
-/// The standard AWS configuration over this crate's HTTP client.
+/// The standard AWS configuration over [`http_client`].
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).load().await
 }
@@ -31,6 +35,7 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     pub sns: aws_sdk_sns::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
 }
 
 impl Clients {
@@ -39,6 +44,7 @@ impl Clients {
             sqs: aws_sdk_sqs::Client::new(sdk),
             sns: aws_sdk_sns::Client::new(sdk),
             lambda: aws_sdk_lambda::Client::new(sdk),
+            dynamodb: aws_sdk_dynamodb::Client::new(sdk),
         }
     }
 }
@@ -57,20 +63,67 @@ pub fn driver(
     ServerlessDriver::new(store, fanouts, bus, invoker, config, metrics)
 }
 
-/// The driver both functions run: configuration from the environment. Until the DynamoDB
-/// adapters land (`statecraft-aws`), the stores are in memory, which is only good for a single
-/// warm process (`cargo lambda watch`, tests): set `STATECRAFT_STORE=memory` to acknowledge it.
+/// A driver over DynamoDB (`tables`), SQS, SNS and Lambda from `clients`.
+pub fn dynamodb_driver(clients: &Clients, tables: Tables, config: Config, metrics: Arc<Metrics>) -> ServerlessDriver {
+    let store = Arc::new(DynamoStore::new(clients.dynamodb.clone(), tables));
+    driver(clients, store.clone(), store, config, metrics)
+}
+
+/// Which stores [`from_env`] builds (`STATECRAFT_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The DynamoDB tables (the default).
+    Dynamodb,
+    /// In memory: only good for one warm process (`cargo lambda watch`, experiments).
+    Memory,
+}
+
+impl StoreKind {
+    /// `dynamodb` (or unset) or `memory`.
+    pub fn parse(value: Option<&str>) -> Result<StoreKind, String> {
+        match value.map(str::trim) {
+            None | Some("") | Some("dynamodb") => Ok(StoreKind::Dynamodb),
+            Some("memory") => Ok(StoreKind::Memory),
+            Some(other) => Err(format!("STATECRAFT_STORE: expected `dynamodb` or `memory`, found {other:?}")),
+        }
+    }
+}
+
+/// The driver both functions run, configured by the environment (see the crate documentation):
+/// DynamoDB tables, queues, topics, limits. Fails with a message naming the variable when one
+/// is missing or malformed.
 pub async fn from_env() -> Result<ServerlessDriver, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    match std::env::var("STATECRAFT_STORE").as_deref() {
-        Ok("memory") => {}
-        _ => return Err("STATECRAFT_STORE: only `memory` is available until the DynamoDB store lands".into()),
+    if config.step_queue_url.is_empty() {
+        return Err("STATECRAFT_STEP_QUEUE_URL: the step queue's URL is required".into());
     }
+    let kind = StoreKind::parse(std::env::var("STATECRAFT_STORE").ok().as_deref())?;
     let sdk = sdk_config().await;
     let clients = Clients::new(&sdk);
     let metrics = Arc::new(Metrics::new());
-    let bus = Arc::new(SqsSns::new(clients.sqs.clone(), clients.sns.clone(), metrics.clone()));
-    let invoker =
-        Arc::new(SdkLambda::new(clients.lambda.clone(), config.engine.region.clone(), config.engine.account.clone()));
-    Ok(ServerlessDriver::in_memory(bus, invoker, config, metrics))
+    Ok(match kind {
+        StoreKind::Dynamodb => dynamodb_driver(&clients, Tables::from_env(), config, metrics),
+        StoreKind::Memory => {
+            let bus = Arc::new(SqsSns::new(clients.sqs.clone(), clients.sns.clone(), metrics.clone()));
+            let invoker = Arc::new(SdkLambda::new(
+                clients.lambda.clone(),
+                config.engine.region.clone(),
+                config.engine.account.clone(),
+            ));
+            ServerlessDriver::in_memory(bus, invoker, config, metrics)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_kinds() {
+        assert_eq!(StoreKind::parse(None), Ok(StoreKind::Dynamodb));
+        assert_eq!(StoreKind::parse(Some("dynamodb")), Ok(StoreKind::Dynamodb));
+        assert_eq!(StoreKind::parse(Some("memory")), Ok(StoreKind::Memory));
+        assert!(StoreKind::parse(Some("sqlite")).unwrap_err().contains("STATECRAFT_STORE"));
+    }
 }

@@ -123,8 +123,9 @@ impl ServerlessDriver {
                     continue;
                 }
                 Body::Timer { timer, due } => {
-                    // Early: SQS delays at most `max_delay_seconds`; send it on.
-                    if due - now_millis() > 1000 {
+                    // Early (SQS delays at most `max_delay_seconds`): send it on, so a timer
+                    // never fires before its time.
+                    if due > now_millis() {
                         resend.push(self.timer_message(&r, timer, due));
                         resent_ids.push(m.id);
                         continue;

@@ -61,8 +61,9 @@ impl SdkLambda {
         match req.send().await {
             Ok(out) => {
                 let text = out.payload.map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
-                if let Some(kind) = out.function_error {
-                    return Call::FunctionError { kind, text };
+                // `Unhandled` or `Handled`: either way the document names the error.
+                if out.function_error.is_some() {
+                    return Call::FunctionError { text };
                 }
                 let value = if text.is_empty() {
                     Value::String(String::new())
@@ -100,7 +101,7 @@ impl SdkLambda {
 
 enum Call {
     Ok { status: i32, executed_version: Option<String>, log_result: Option<String>, value: Value, len: usize },
-    FunctionError { kind: String, text: String },
+    FunctionError { text: String },
     Failed { error: String, cause: String },
 }
 

@@ -89,7 +89,8 @@
 //! | `STATECRAFT_ACTIVITY_POLL_SECONDS` | how long GetActivityTask waits (default 25, at most 28: API Gateway's limit is ~29 s) |
 //! | `STATECRAFT_TASK_TIMEOUT_SECONDS` | bound of a task call without TimeoutSeconds (default 900) |
 //! | `STATECRAFT_TOKEN` | api function: a bearer token every API call must carry (callback URLs stay public) |
-//! | `STATECRAFT_STORE` | `memory` until the DynamoDB store lands (single warm process only) |
+//! | `STATECRAFT_DEFINITIONS_TABLE`, `STATECRAFT_EXECUTIONS_TABLE` | the DynamoDB tables (`statecraft-aws`; defaults `statecraft-definitions`, `statecraft-executions`) |
+//! | `STATECRAFT_STORE` | `dynamodb` (default) or `memory` (a single warm process only: `cargo lambda watch`, experiments) |
 //! | `STATECRAFT_FAULT_CRASH_AFTER_COMMIT` | debug builds only: crash after this many commits (tests) |
 //! | `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SQS`, ... | the SDK's standard endpoint overrides (moto, LocalStack) |
 //!
@@ -102,7 +103,8 @@
 //! # What this crate does not do
 //!
 //! It holds no storage of its own (the stores are constructor parameters: DynamoDB from
-//! `statecraft-aws`, memory in tests), runs no service integrations besides Lambda in the task
+//! `statecraft-aws` in the functions ([`aws::from_env`]) and the integration tests, memory in
+//! the fast protocol tests), runs no service integrations besides Lambda in the task
 //! runner, and cannot interrupt a task already running when its state is aborted (its late
 //! result is stale). Running children of a fan-out that fails or is cancelled run to their end;
 //! only children not yet started are held back.

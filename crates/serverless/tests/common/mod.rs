@@ -1,10 +1,13 @@
-//! The fixture of the serverless integration tests: moto (SQS, SNS) and `cargo lambda watch`
-//! (the target functions of `infra/serverless/functions/targets`) started once per test binary
-//! on free loopback ports and stopped when the test process exits (each holds a pipe from it);
-//! a driver per test over its own queues; a player of the SQS event source mapping
-//! ([`Mapping`]) that receives with a visibility timeout, invokes the step handler with an SQS
-//! event, deletes what succeeded, and can inject duplicates and lost deletes; and helpers that
-//! call the API router in process.
+//! The fixture of the serverless integration tests: moto in server mode (DynamoDB, SQS, SNS),
+//! started once per test binary by `infra/moto/start.sh` (the script the integration tests of
+//! `crates/integrations` use; `STATECRAFT_MOTO_ENDPOINT` names a running one instead) and
+//! stopped when the test process exits; the target Lambda function ([`worker`]) served by a
+//! small HTTP server on loopback that speaks the Lambda Invoke API, which the SDK's Lambda
+//! client reaches through its endpoint override (moto's own Lambda cannot run our functions);
+//! a driver per test over its own DynamoDB tables and queues; a player of the SQS event source
+//! mapping ([`Mapping`]) that receives with a visibility timeout, invokes the step handler with
+//! an SQS event, deletes what succeeded, and can inject duplicates and lost deletes; and
+//! helpers that call the API router in process.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -13,12 +16,13 @@ use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use statecraft_aws::{create_tables, DynamoStore, Tables};
 use statecraft_serverless::{ActivityRoute, Config, Metrics, ServerlessDriver, SqsSns};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -30,76 +34,113 @@ pub const WORKER: &str = "arn:aws:lambda:us-east-1:123456789012:function:worker"
 pub struct Services {
     pub moto: String,
     pub lambda: String,
-    _children: Vec<Child>,
 }
 
-static SERVICES: tokio::sync::OnceCell<Services> = tokio::sync::OnceCell::const_new();
+static SERVICES: OnceLock<Option<Services>> = OnceLock::new();
 
-fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
-}
-
-pub async fn services() -> &'static Services {
+/// The shared services, or `None` (after a loud notice on stderr) when Python, venv or pip is
+/// missing so moto cannot be installed. Any other failure to start them panics.
+pub fn services() -> Option<&'static Services> {
     SERVICES
-        .get_or_init(|| async {
-            let mut children = Vec::new();
-            // moto: stops when our end of its stdin closes.
-            let port = free_port();
-            let mut moto = Command::new("python3")
-                .arg(root().join("infra/serverless/moto.py"))
-                .arg(port.to_string())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("python3 infra/serverless/moto.py (run infra/serverless/setup.sh)");
-            let mut line = String::new();
-            BufReader::new(moto.stdout.take().expect("stdout")).read_line(&mut line).expect("moto output");
-            assert!(line.starts_with("ready"), "moto did not start: {line:?} (run infra/serverless/setup.sh)");
-            children.push(moto);
-            let moto = format!("http://127.0.0.1:{port}");
-            // cargo lambda watch: its group is killed when our end of the script's stdin closes.
-            let lport = free_port();
-            let watch = Command::new("bash")
-                .arg(root().join("infra/serverless/watch.sh"))
-                .arg(lport.to_string())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("infra/serverless/watch.sh (cargo-lambda: run infra/serverless/setup.sh)");
-            children.push(watch);
-            let lambda = format!("http://127.0.0.1:{lport}");
-            let services = Services { moto, lambda, _children: children };
-            wait_for_lambda(&services).await;
-            services
+        .get_or_init(|| {
+            let moto = match std::env::var("STATECRAFT_MOTO_ENDPOINT") {
+                Ok(e) if !e.is_empty() => e,
+                _ => start_moto()?,
+            };
+            Some(Services { moto, lambda: serve_lambda() })
         })
-        .await
+        .as_ref()
 }
 
-/// Waits (compiling the targets on the first run) until the worker function answers.
-async fn wait_for_lambda(s: &Services) {
-    let client = lambda_client(&s.lambda);
-    let deadline = Instant::now() + Duration::from_secs(900);
-    loop {
-        let r = client
-            .invoke()
-            .function_name("worker")
-            .payload(aws_sdk_lambda::primitives::Blob::new(b"{\"ping\":1}".to_vec()))
-            .send()
-            .await;
-        if let Ok(out) = r {
-            if out.function_error.is_none() && out.status_code == 200 {
-                return;
-            }
+fn start_moto() -> Option<String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/moto/start.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .env("MOTO_PARENT_PID", std::process::id().to_string())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run infra/moto/start.sh");
+    match out.status.code() {
+        Some(0) => {}
+        Some(2) => {
+            // Straight to stderr: the test harness captures eprintln! of passing tests.
+            let _ = std::io::stderr().write_all(
+                b"\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+                  !! SKIPPING the serverless integration tests: Python 3 with venv and\n\
+                  !! pip is needed to install moto (see infra/moto/start.sh above).\n\
+                  !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n",
+            );
+            return None;
         }
-        assert!(Instant::now() < deadline, "cargo lambda watch did not serve the worker in time");
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        _ => panic!("infra/moto/start.sh failed ({}); see its output above", out.status),
     }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let endpoint = stdout.lines().last().unwrap_or_default().trim().to_string();
+    assert!(endpoint.starts_with("http://"), "start.sh printed no endpoint: {stdout:?}");
+    Some(endpoint)
+}
+
+/// Returns early from a test (it passes, after the loud notice) when moto cannot run here.
+#[macro_export]
+macro_rules! env_or_skip {
+    ($name:expr, $opts:expr) => {
+        match common::env($name, $opts).await {
+            Some(env) => env,
+            None => return,
+        }
+    };
+}
+
+/// The target function `worker`, as its input asks: `{"double": n}` gives `{"value": 2n}`;
+/// `{"fail": "ErrorType", "message": "..."}` a function error of that type (the Invoke API's
+/// `X-Amz-Function-Error: Unhandled` with `errorType` and `errorMessage`, as the Lambda runtime
+/// reports a handler error); `{"big": n}` a string of `n` bytes; `{"sleep_ms": n}` answers
+/// after `n` ms; anything else is echoed. Other function names are `ResourceNotFoundException`.
+async fn invoke(
+    axum::extract::Path(name): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let name = name.rsplit(':').next().unwrap_or_default().to_string();
+    if name != "worker" {
+        let body = json!({"Type": "User", "message": format!("Function not found: {name}")});
+        return (axum::http::StatusCode::NOT_FOUND, [("x-amzn-errortype", "ResourceNotFoundException")], body.to_string())
+            .into_response();
+    }
+    let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if let Some(ms) = input.get("sleep_ms").and_then(Value::as_u64) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let out = if let Some(n) = input.get("double").and_then(Value::as_i64) {
+        json!({"value": n * 2})
+    } else if let Some(kind) = input.get("fail").and_then(Value::as_str) {
+        let message = input.get("message").and_then(Value::as_str).unwrap_or("failed on purpose");
+        let body = json!({"errorType": kind, "errorMessage": message});
+        return ([("x-amz-function-error", "Unhandled"), ("x-amz-executed-version", "$LATEST")], body.to_string())
+            .into_response();
+    } else if let Some(n) = input.get("big").and_then(Value::as_u64) {
+        Value::String("x".repeat(n as usize))
+    } else {
+        input
+    };
+    ([("x-amz-executed-version", "$LATEST")], out.to_string()).into_response()
+}
+
+/// Serves [`invoke`] on a free loopback port from a thread of its own (each test has its own
+/// runtime, so the server cannot live in one of theirs); returns its endpoint.
+fn serve_lambda() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the Lambda server");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let app = axum::Router::new().route("/2015-03-31/functions/{name}/invocations", axum::routing::post(invoke));
+            axum::serve(listener, app).await.expect("Lambda server");
+        });
+    });
+    endpoint
 }
 
 fn credentials() -> aws_sdk_sqs::config::Credentials {
@@ -126,6 +167,17 @@ pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
         .http_client(statecraft_serverless::aws::http_client())
         .build();
     aws_sdk_sns::Client::from_conf(conf)
+}
+
+pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let conf = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new(REGION))
+        .credentials_provider(credentials())
+        .endpoint_url(endpoint)
+        .http_client(statecraft_serverless::aws::http_client())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
 pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
@@ -202,8 +254,10 @@ pub fn activity_arn(name: &str) -> String {
     format!("arn:aws:states:{REGION}:{ACCOUNT}:activity:{name}")
 }
 
-pub async fn env(test: &str, opts: Opts) -> Env {
-    let s = services().await;
+/// A fresh environment for one test (its own tables, queues and topics on the shared moto), or
+/// `None` when moto cannot run here (see [`services`]).
+pub async fn env(test: &str, opts: Opts) -> Option<Env> {
+    let s = services()?;
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     let name = format!("{test}-{}-{n}", std::process::id());
     let sqs = sqs_client(&s.moto);
@@ -240,7 +294,11 @@ pub async fn env(test: &str, opts: Opts) -> Env {
     let metrics = Arc::new(Metrics::new());
     let bus = Arc::new(SqsSns::new(sqs.clone(), sns.clone(), metrics.clone()));
     let invoker = Arc::new(statecraft_serverless::invoker::SdkLambda::new(lambda_client(&s.lambda), REGION, ACCOUNT));
-    let driver = ServerlessDriver::in_memory(bus, invoker, config, metrics);
+    let tables = Tables::with_prefix(&name);
+    let dynamodb = dynamodb_client(&s.moto);
+    create_tables(&dynamodb, &tables).await.expect("create the DynamoDB tables");
+    let store = Arc::new(DynamoStore::new(dynamodb, tables));
+    let driver = ServerlessDriver::new(store.clone(), store, bus, invoker, config, metrics);
     let router = statecraft_serverless::api::router(driver.clone(), None);
     let mapping = Arc::new(MappingStats::default());
     let mut env = Env {
@@ -270,7 +328,7 @@ pub async fn env(test: &str, opts: Opts) -> Env {
         };
         env.tasks.push(tokio::spawn(async move { m.run().await }));
     }
-    env
+    Some(env)
 }
 
 /// Counts of the mapping's own SQS requests and of what it delivered.

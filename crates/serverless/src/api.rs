@@ -13,7 +13,8 @@ use std::sync::Arc;
 /// requires `Authorization: Bearer <token>` (or the token as a SigV4 access key id).
 pub fn router(driver: ServerlessDriver, token: Option<String>) -> axum::Router {
     let service: Arc<dyn StepFunctions> = Arc::new(Service::with_driver(Arc::new(driver)));
-    let app = api_router(service.clone(), &RouterConfig::default()).merge(statecraft_api::callback::router(service));
+    let app = api_router(service.clone(), &RouterConfig::default())
+        .merge(statecraft_api::callback::router(service));
     match token {
         Some(t) => with_auth(app, AuthConfig::bearer(t).with_sigv4_access_key(true)),
         None => app,

@@ -58,13 +58,21 @@ pub fn driver(
     metrics: Arc<Metrics>,
 ) -> ServerlessDriver {
     let bus = Arc::new(SqsSns::new(clients.sqs.clone(), clients.sns.clone(), metrics.clone()));
-    let invoker =
-        Arc::new(SdkLambda::new(clients.lambda.clone(), config.engine.region.clone(), config.engine.account.clone()));
+    let invoker = Arc::new(SdkLambda::new(
+        clients.lambda.clone(),
+        config.engine.region.clone(),
+        config.engine.account.clone(),
+    ));
     ServerlessDriver::new(store, fanouts, bus, invoker, config, metrics)
 }
 
 /// A driver over DynamoDB (`tables`), SQS, SNS and Lambda from `clients`.
-pub fn dynamodb_driver(clients: &Clients, tables: Tables, config: Config, metrics: Arc<Metrics>) -> ServerlessDriver {
+pub fn dynamodb_driver(
+    clients: &Clients,
+    tables: Tables,
+    config: Config,
+    metrics: Arc<Metrics>,
+) -> ServerlessDriver {
     let store = Arc::new(DynamoStore::new(clients.dynamodb.clone(), tables));
     driver(clients, store.clone(), store, config, metrics)
 }

@@ -235,7 +235,9 @@ impl MemoryBus {
     /// Makes a received, undeleted message visible again (what a visibility timeout does).
     pub fn release(&self, queue_url: &str, receipt_handle: &str) {
         let mut q = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(m) = q.queues.get_mut(queue_url).and_then(|ms| ms.iter_mut().find(|m| m.id == receipt_handle)) {
+        if let Some(m) =
+            q.queues.get_mut(queue_url).and_then(|ms| ms.iter_mut().find(|m| m.id == receipt_handle))
+        {
             m.hidden = false;
         }
     }

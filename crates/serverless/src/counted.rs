@@ -8,7 +8,9 @@
 
 use crate::metrics::{Metrics, Op};
 use async_trait::async_trait;
-use statecraft_runtime::fanout_store::{ChildState, FanoutCounts, FanoutRecord, FanoutStore, MemoryFanoutStore};
+use statecraft_runtime::fanout_store::{
+    ChildState, FanoutCounts, FanoutRecord, FanoutStore, MemoryFanoutStore,
+};
 use statecraft_runtime::ports::*;
 use std::sync::Arc;
 
@@ -70,7 +72,11 @@ impl DefinitionStore for Counted {
         self.r();
         self.store.list_state_machines(page).await
     }
-    async fn get_revision(&self, state_machine_arn: &str, revision_id: &str) -> Result<Option<RevisionRecord>> {
+    async fn get_revision(
+        &self,
+        state_machine_arn: &str,
+        revision_id: &str,
+    ) -> Result<Option<RevisionRecord>> {
         self.r();
         self.store.get_revision(state_machine_arn, revision_id).await
     }
@@ -122,7 +128,11 @@ impl ExecutionStore for Counted {
         self.w();
         self.store.commit(arn, commit).await
     }
-    async fn list_executions(&self, filter: &ExecutionFilter, page: &Page) -> Result<Paged<ExecutionSummary>> {
+    async fn list_executions(
+        &self,
+        filter: &ExecutionFilter,
+        page: &Page,
+    ) -> Result<Paged<ExecutionSummary>> {
         self.r();
         self.store.list_executions(filter, page).await
     }

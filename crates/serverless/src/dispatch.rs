@@ -45,17 +45,21 @@ impl ServerlessDriver {
                     Resource::Activity { arn, .. } => self.publish_activity(arn, &rec.r, &req).await?,
                     _ => out.task.push(msg(&rec.r, Body::Task { key: task_key(req.task) }, 0)),
                 },
-                Effect::ScheduleTimer { timer, at } => out.step.push(self.timer_message(&rec.r, timer.into(), at)),
+                Effect::ScheduleTimer { timer, at } => {
+                    out.step.push(self.timer_message(&rec.r, timer.into(), at))
+                }
                 Effect::StartFanout(f) => self.start_fanout(rec, &f, redo, &mut out).await?,
                 Effect::ChildFinished(c) => {
                     if let Some(join) = join {
                         self.child_finished(&rec.r, join, &c, redo, &mut out).await?;
                     }
                 }
-                Effect::CancelFanout { frame, seq } => match self.inner.fanouts.decide(&rec.r.fanout_key(frame, seq)).await {
-                    Ok(_) | Err(ports::Error::NotFound) => {}
-                    Err(e) => return Err(e.into()),
-                },
+                Effect::CancelFanout { frame, seq } => {
+                    match self.inner.fanouts.decide(&rec.r.fanout_key(frame, seq)).await {
+                        Ok(_) | Err(ports::Error::NotFound) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
                 // A task in flight cannot be called back; its late result is stale. Waiters
                 // poll the store.
                 _ => {}
@@ -76,7 +80,12 @@ impl ServerlessDriver {
     }
 
     /// A timer message, delayed by as much of the remaining time as SQS allows.
-    pub(crate) fn timer_message(&self, r: &RecordRef, timer: crate::message::WireTimer, due: i64) -> Outgoing {
+    pub(crate) fn timer_message(
+        &self,
+        r: &RecordRef,
+        timer: crate::message::WireTimer,
+        due: i64,
+    ) -> Outgoing {
         msg(r, Body::Timer { timer, due }, self.delay_until(due))
     }
 
@@ -170,8 +179,13 @@ impl ServerlessDriver {
             Err(f) => Err(serde_json::to_string(f).unwrap_or_default()),
         };
         let (counts, _recorded) = self.inner.fanouts.record_outcome(key, child.index, outcome).await?;
-        let decision =
-            decide(join.total, counts.succeeded, counts.failed, join.tolerated_count, join.tolerated_percentage);
+        let decision = decide(
+            join.total,
+            counts.succeeded,
+            counts.failed,
+            join.tolerated_count,
+            join.tolerated_percentage,
+        );
         let (frame, seq) = (c.origin.parent_frame, c.origin.parent_seq);
         match decision {
             Decision::Fail => {
@@ -184,7 +198,11 @@ impl ServerlessDriver {
             }
             Decision::Succeed => {
                 if self.inner.fanouts.decide(key).await? || redo {
-                    out.step.push(msg(&join.parent, Body::FanoutCompleted { frame, seq, fanout: key.clone() }, 0));
+                    out.step.push(msg(
+                        &join.parent,
+                        Body::FanoutCompleted { frame, seq, fanout: key.clone() },
+                        0,
+                    ));
                 }
             }
             Decision::Continue => {

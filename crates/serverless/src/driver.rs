@@ -267,7 +267,11 @@ impl ServerlessDriver {
                 let started = match task {
                     Some((token, input, r, task)) => {
                         let ev = Event::TaskStarted { task, worker_name: worker.clone() };
-                        self.apply(&r, ev).await?.then_some(ActivityTask { token, input, execution_arn: r.exec })
+                        self.apply(&r, ev).await?.then_some(ActivityTask {
+                            token,
+                            input,
+                            execution_arn: r.exec,
+                        })
                     }
                     None => None,
                 };

@@ -34,7 +34,9 @@ mod imp {
 
         /// Called right after a commit: true when this one must crash.
         pub fn crash_after_commit(&self) -> bool {
-            self.crash_after_commit.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+            self.crash_after_commit
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
         }
 
         pub fn armed(&self) -> u32 {

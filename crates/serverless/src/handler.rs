@@ -33,7 +33,8 @@ pub(crate) struct Incoming {
 
 impl Incoming {
     fn from_sqs(m: &SqsMessage) -> Incoming {
-        let count: u32 = m.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);
+        let count: u32 =
+            m.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);
         Incoming {
             id: m.message_id.clone().unwrap_or_default(),
             body: m.body.clone().unwrap_or_default(),
@@ -60,10 +61,8 @@ impl ServerlessDriver {
     /// Handles any event the step function can be wired to: an SQS batch, or SNS records
     /// (a start source topic subscribed to the function directly). Returns the response.
     pub async fn handle_value(&self, event: Value) -> Value {
-        let is_sns = event
-            .pointer("/Records/0/EventSource")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s == "aws:sns");
+        let is_sns =
+            event.pointer("/Records/0/EventSource").and_then(Value::as_str).is_some_and(|s| s == "aws:sns");
         if is_sns {
             let records = event.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
             for r in records {
@@ -92,10 +91,13 @@ impl ServerlessDriver {
         let mut resent_ids = Vec::new();
         for m in incoming {
             self.inner.metrics.count(Op::Message);
-            if let Some(sm) = m.source.as_ref().and_then(|s| self.inner.config.start_sources.get(s)).cloned() {
+            if let Some(sm) = m.source.as_ref().and_then(|s| self.inner.config.start_sources.get(s)).cloned()
+            {
                 let me = self.clone();
                 let ids = vec![m.id.clone()];
-                jobs.spawn(ids, async move { me.start_for_message(&sm, &m.id, &m.body).await.map_err(log).is_ok() });
+                jobs.spawn(ids, async move {
+                    me.start_for_message(&sm, &m.id, &m.body).await.map_err(log).is_ok()
+                });
                 continue;
             }
             let message = match Message::decode(&m.body) {
@@ -119,7 +121,9 @@ impl ServerlessDriver {
             let input = match message.body {
                 Body::Task { key } => {
                     let me = self.clone();
-                    jobs.spawn(vec![m.id], async move { me.run_task(&r, &key, m.redelivered).await.map_err(log).is_ok() });
+                    jobs.spawn(vec![m.id], async move {
+                        me.run_task(&r, &key, m.redelivered).await.map_err(log).is_ok()
+                    });
                     continue;
                 }
                 Body::Timer { timer, due } => {
@@ -230,10 +234,14 @@ mod tests {
     const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:orders";
 
     fn driver() -> ServerlessDriver {
-        let mut config = Config::default();
-        config.step_queue_url = "memory://step".into();
-        config.task_queue_url = "memory://task".into();
-        config.start_sources.insert(TOPIC.into(), "arn:aws:states:us-east-1:123456789012:stateMachine:orders".into());
+        let mut config = Config {
+            step_queue_url: "memory://step".into(),
+            task_queue_url: "memory://task".into(),
+            ..Config::default()
+        };
+        config
+            .start_sources
+            .insert(TOPIC.into(), "arn:aws:states:us-east-1:123456789012:stateMachine:orders".into());
         let invoker = Arc::new(MockInvoker::new(Default::default()));
         ServerlessDriver::in_memory(Arc::new(MemoryBus::new()), invoker, config, Arc::new(Metrics::new()))
     }

@@ -30,7 +30,11 @@ pub struct SdkLambda {
 impl SdkLambda {
     /// Functions of `region` and `account` are called by name (what local emulators route on);
     /// others by ARN.
-    pub fn new(client: aws_sdk_lambda::Client, region: impl Into<String>, account: impl Into<String>) -> SdkLambda {
+    pub fn new(
+        client: aws_sdk_lambda::Client,
+        region: impl Into<String>,
+        account: impl Into<String>,
+    ) -> SdkLambda {
         SdkLambda { client, region: region.into(), account: account.into() }
     }
 
@@ -43,7 +47,13 @@ impl SdkLambda {
         arn_or_name.to_string()
     }
 
-    async fn call(&self, function: &str, payload: &Value, invocation_type: InvocationType, tail: bool) -> Call {
+    async fn call(
+        &self,
+        function: &str,
+        payload: &Value,
+        invocation_type: InvocationType,
+        tail: bool,
+    ) -> Call {
         let (name, qualifier) = match self.function_name(function).split_once(':') {
             Some((n, q)) => (n.to_string(), Some(q.to_string())),
             None => (self.function_name(function), None),
@@ -60,7 +70,8 @@ impl SdkLambda {
         }
         match req.send().await {
             Ok(out) => {
-                let text = out.payload.map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
+                let text =
+                    out.payload.map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
                 // `Unhandled` or `Handled`: either way the document names the error.
                 if out.function_error.is_some() {
                     return Call::FunctionError { text };
@@ -112,14 +123,24 @@ fn function_error(text: &str, compact: bool) -> Resolution {
     match doc.as_ref().and_then(|d| d.get("errorType")).and_then(Value::as_str) {
         Some(t) => Resolution::Failed {
             error: Some(t.to_string()),
-            cause: Some(if compact { doc.as_ref().map(Value::to_string).unwrap_or_default() } else { text.to_string() }),
+            cause: Some(if compact {
+                doc.as_ref().map(Value::to_string).unwrap_or_default()
+            } else {
+                text.to_string()
+            }),
         },
         None => Resolution::Failed { error: Some("Lambda.Unknown".into()), cause: Some(text.to_string()) },
     }
 }
 
 /// The `lambda:invoke` result.
-fn envelope(status: i32, executed_version: Option<String>, log_result: Option<String>, payload: Value, len: usize) -> Value {
+fn envelope(
+    status: i32,
+    executed_version: Option<String>,
+    log_result: Option<String>,
+    payload: Value,
+    len: usize,
+) -> Value {
     let mut headers = Map::new();
     headers.insert("Content-Length".into(), json!(len.to_string()));
     headers.insert("Content-Type".into(), json!("application/json"));
@@ -135,7 +156,10 @@ fn envelope(status: i32, executed_version: Option<String>, log_result: Option<St
         out.insert("LogResult".into(), json!(l));
     }
     out.insert("Payload".into(), payload);
-    out.insert("SdkHttpMetadata".into(), json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": status}));
+    out.insert(
+        "SdkHttpMetadata".into(),
+        json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": status}),
+    );
     out.insert("SdkResponseMetadata".into(), json!({"RequestId": ""}));
     out.insert("StatusCode".into(), json!(status));
     Value::Object(out)
@@ -154,12 +178,17 @@ impl TaskInvoker for SdkLambda {
                     }
                 }
             }
-            Resource::Service { service, action, pattern, .. } if service == "lambda" && action == "invoke" => {
+            Resource::Service { service, action, pattern, .. }
+                if service == "lambda" && action == "invoke" =>
+            {
                 let p = &request.input;
                 let Some(function) = p.get("FunctionName").and_then(Value::as_str) else {
                     return Invocation::Done(Resolution::Failed {
                         error: Some("States.TaskFailed".into()),
-                        cause: Some(format!("state '{}': lambda:invoke needs Parameters.FunctionName", request.state_name)),
+                        cause: Some(format!(
+                            "state '{}': lambda:invoke needs Parameters.FunctionName",
+                            request.state_name
+                        )),
                     });
                 };
                 let function = match p.get("Qualifier").and_then(Value::as_str) {

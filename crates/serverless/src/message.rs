@@ -98,13 +98,25 @@ pub enum Body {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
-    Succeeded { output: Value },
+    Succeeded {
+        output: Value,
+    },
     /// Accepted; the result comes through the task token.
-    Submitted { output: Value },
-    Failed { error: Option<String>, cause: Option<String> },
-    TimedOut { error: Option<String>, cause: Option<String> },
+    Submitted {
+        output: Value,
+    },
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    TimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
     /// A worker picked the task up (activities).
-    Started { worker: Option<String> },
+    Started {
+        worker: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

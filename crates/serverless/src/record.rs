@@ -172,7 +172,8 @@ pub fn child_live(
 }
 
 pub fn decode_child(bytes: &[u8]) -> Result<ChildEnvelope, String> {
-    let env: ChildEnvelope = serde_json::from_slice(bytes).map_err(|e| format!("stored child record: {e}"))?;
+    let env: ChildEnvelope =
+        serde_json::from_slice(bytes).map_err(|e| format!("stored child record: {e}"))?;
     if env.v != CHILD_VERSION {
         return Err(format!("stored child record has unknown version {}", env.v));
     }
@@ -203,7 +204,11 @@ pub fn renumber(steps: &mut [Step], first: u64, book: &Book, origin_first: bool)
     let mut first_event = origin_first;
     for step in steps.iter_mut() {
         for e in step.history.iter_mut() {
-            let prev = if std::mem::take(&mut first_event) { e.previous_event_id } else { translate(e.previous_event_id) };
+            let prev = if std::mem::take(&mut first_event) {
+                e.previous_event_id
+            } else {
+                translate(e.previous_event_id)
+            };
             renumber_event(e, &map, prev);
         }
         for effect in step.effects.iter_mut() {

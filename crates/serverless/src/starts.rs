@@ -22,7 +22,12 @@ impl ServerlessDriver {
         self.start_for_message(&sm, message_id, body).await
     }
 
-    pub(crate) async fn start_for_message(&self, state_machine_arn: &str, message_id: &str, body: &str) -> Result<()> {
+    pub(crate) async fn start_for_message(
+        &self,
+        state_machine_arn: &str,
+        message_id: &str,
+        body: &str,
+    ) -> Result<()> {
         let input = match serde_json::from_str::<serde_json::Value>(body) {
             Ok(_) => body.to_string(),
             Err(_) => serde_json::Value::String(body.to_string()).to_string(),

@@ -25,7 +25,11 @@ pub(crate) enum Input {
     /// Start a child record (its input is in the fan-out store).
     Start,
     /// A fan-out completed: its results are in the fan-out store.
-    FanoutDone { frame: u32, seq: u32, fanout: String },
+    FanoutDone {
+        frame: u32,
+        seq: u32,
+        fanout: String,
+    },
     Redrive,
     /// Perform the record's pending effects again.
     Redo,
@@ -320,12 +324,10 @@ impl ServerlessDriver {
         if let Some(d) = self.inner.definitions.cached(state_machine_arn, revision_id) {
             return Ok(d);
         }
-        let revision = self
-            .inner
-            .store
-            .get_revision(state_machine_arn, revision_id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("revision {revision_id} of {state_machine_arn} is missing")))?;
+        let revision =
+            self.inner.store.get_revision(state_machine_arn, revision_id).await?.ok_or_else(|| {
+                Error::Internal(format!("revision {revision_id} of {state_machine_arn} is missing"))
+            })?;
         Ok(self.inner.definitions.get(&revision)?)
     }
 }

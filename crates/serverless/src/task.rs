@@ -31,7 +31,8 @@ impl ServerlessDriver {
             return Ok(());
         };
         let outcome = self.invoke_bounded(&req).await;
-        let message = Message::new(r.clone(), Body::TaskResult { task: req.task.into(), outcome: outcome.clone() });
+        let message =
+            Message::new(r.clone(), Body::TaskResult { task: req.task.into(), outcome: outcome.clone() });
         let text = message.encode();
         if text.len() <= MAX_INLINE_BYTES {
             let out = crate::bus::Outgoing { body: text, delay_seconds: 0 };
@@ -58,7 +59,9 @@ impl ServerlessDriver {
                 .transpose()
                 .map_err(|e| Error::Internal(format!("outbox entry {key} of {}: {e}", r.exec)))?,
             Some(c) => match self.inner.fanouts.get_child(&c.fanout, c.index).await? {
-                Some(cs) => crate::record::decode_child(&cs.state).map_err(Error::Internal)?.outbox.remove(key),
+                Some(cs) => {
+                    crate::record::decode_child(&cs.state).map_err(Error::Internal)?.outbox.remove(key)
+                }
                 None => None,
             },
         };

@@ -29,7 +29,10 @@ impl TaskInvoker for Tasks {
             return Invocation::Done(Resolution::Succeeded(json!({"value": n * 2})));
         }
         if let Some(t) = r.input.get("fail").and_then(Value::as_str) {
-            return Invocation::Done(Resolution::Failed { error: Some(t.into()), cause: Some("failed".into()) });
+            return Invocation::Done(Resolution::Failed {
+                error: Some(t.into()),
+                cause: Some("failed".into()),
+            });
         }
         Invocation::Done(Resolution::Succeeded(r.input.clone()))
     }
@@ -46,9 +49,7 @@ const TASK: &str = "memory://task";
 
 fn env() -> Env {
     let bus = Arc::new(MemoryBus::new());
-    let mut config = Config::default();
-    config.step_queue_url = STEP.into();
-    config.task_queue_url = TASK.into();
+    let config = Config { step_queue_url: STEP.into(), task_queue_url: TASK.into(), ..Config::default() };
     let driver = ServerlessDriver::in_memory(bus.clone(), Arc::new(Tasks), config, Arc::new(Metrics::new()));
     let router = statecraft_serverless::api::router(driver.clone(), None);
     Env { driver, bus, router }
@@ -62,7 +63,8 @@ async fn call(env: &Env, action: &str, body: Value) -> Value {
         .unwrap();
     let resp = env.router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
-    let v: Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap_or(Value::Null);
+    let v: Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap_or(Value::Null);
     assert!(status.is_success(), "{action}: {v}");
     v
 }
@@ -88,7 +90,8 @@ async fn pump(env: &Env, duplicate: bool) {
                     env.bus.send(q, vec![out]).await.unwrap();
                 }
             }
-            let resp = env.driver.handle_sqs(serde_json::from_value(json!({"Records": records})).unwrap()).await;
+            let resp =
+                env.driver.handle_sqs(serde_json::from_value(json!({"Records": records})).unwrap()).await;
             for m in got {
                 if resp.batch_item_failures.iter().any(|f| f.item_identifier == m.message_id) {
                     env.bus.release(q, &m.receipt_handle);
@@ -108,10 +111,22 @@ async fn pump(env: &Env, duplicate: bool) {
     }
 }
 
-async fn run(env: &Env, name: &str, def: Value, input: Value, duplicate: bool) -> (Value, BTreeMap<String, usize>) {
-    let sm = call(env, "CreateStateMachine", json!({"name": name, "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r"})).await;
+async fn run(
+    env: &Env,
+    name: &str,
+    def: Value,
+    input: Value,
+    duplicate: bool,
+) -> (Value, BTreeMap<String, usize>) {
+    let sm = call(
+        env,
+        "CreateStateMachine",
+        json!({"name": name, "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
     let sm = sm["stateMachineArn"].as_str().unwrap().to_string();
-    let started = call(env, "StartExecution", json!({"stateMachineArn": sm, "input": input.to_string()})).await;
+    let started =
+        call(env, "StartExecution", json!({"stateMachineArn": sm, "input": input.to_string()})).await;
     let arn = started["executionArn"].as_str().unwrap().to_string();
     pump(env, duplicate).await;
     let done = call(env, "DescribeExecution", json!({"executionArn": arn})).await;
@@ -148,7 +163,10 @@ async fn a_mixed_execution_runs_to_its_end() {
     let env = env();
     let (done, counts) = run(&env, "mixed", mixed(), json!({"items": [1, 2, 3, 4, 5]}), false).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
-    assert_eq!(output(&done), json!([[{"value": 2}, {"value": 4}, {"value": 6}, {"value": 8}, {"value": 10}], "q"]));
+    assert_eq!(
+        output(&done),
+        json!([[{"value": 2}, {"value": 4}, {"value": 6}, {"value": 8}, {"value": 10}], "q"])
+    );
     assert_eq!(counts["MapIterationSucceeded"], 5);
     assert_eq!(counts["LambdaFunctionFailed"], 1);
 }
@@ -169,7 +187,8 @@ async fn crashes_after_commits_are_recovered_once() {
     for n in [1, 2, 5, 9] {
         let env = env();
         env.driver.faults().arm_crash_after_commit(n);
-        let (done, counts) = run(&env, &format!("crash{n}"), mixed(), json!({"items": [1, 2, 3]}), false).await;
+        let (done, counts) =
+            run(&env, &format!("crash{n}"), mixed(), json!({"items": [1, 2, 3]}), false).await;
         assert_eq!(done["status"], "SUCCEEDED", "{n} crashes: {done}");
         assert_eq!(counts, expected, "{n} crashes");
         assert_eq!(env.driver.faults().armed(), 0);
@@ -183,7 +202,9 @@ async fn a_failing_iteration_fails_the_map_and_stop_cancels_the_rest() {
     let task = "arn:aws:lambda:us-east-1:123456789012:function:worker";
     let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": true,
         "ItemProcessor": {"StartAt": "D", "States": {"D": {"Type": "Task", "Resource": task, "End": true}}}}}});
-    let (done, _) = run(&env, "failing", def, json!({"items": [{"double": 1}, {"fail": "Bad"}, {"double": 3}]}), false).await;
+    let (done, _) =
+        run(&env, "failing", def, json!({"items": [{"double": 1}, {"fail": "Bad"}, {"double": 3}]}), false)
+            .await;
     assert_eq!(done["status"], "FAILED");
     assert_eq!(done["error"], "Bad");
 }

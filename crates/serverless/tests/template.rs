@@ -63,7 +63,9 @@ fn template_passes_cfn_lint() {
 #[test]
 fn template_passes_sam_validate_lint() {
     match find("sam") {
-        Some(tool) => run(&tool, &["validate", "--lint", "--template", "template.yaml", "--region", "us-east-1"]),
+        Some(tool) => {
+            run(&tool, &["validate", "--lint", "--template", "template.yaml", "--region", "us-east-1"])
+        }
         None => skip("sam"),
     }
 }

@@ -12,6 +12,9 @@ async fn main() -> Result<(), Error> {
 }
 
 /// SQS (step, task and start queues) or SNS (start topics) events.
-async fn handler(driver: &ServerlessDriver, event: LambdaEvent<serde_json::Value>) -> Result<serde_json::Value, Error> {
+async fn handler(
+    driver: &ServerlessDriver,
+    event: LambdaEvent<serde_json::Value>,
+) -> Result<serde_json::Value, Error> {
     Ok(driver.handle_value(event.payload).await)
 }

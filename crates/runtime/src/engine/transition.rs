@@ -91,10 +91,10 @@ pub async fn load_record(store: &dyn Store, definitions: &Definitions, rec: Exec
     let def = match definitions.cached(&rec.summary.state_machine_arn, &rec.revision_id) {
         Some(def) => def,
         None => {
-            let revision = store
-                .get_revision(&rec.summary.state_machine_arn, &rec.revision_id)
-                .await?
-                .ok_or_else(|| Error::Internal(format!("revision {} of {} is missing", rec.revision_id, arn)))?;
+            let revision =
+                store.get_revision(&rec.summary.state_machine_arn, &rec.revision_id).await?.ok_or_else(
+                    || Error::Internal(format!("revision {} of {} is missing", rec.revision_id, arn)),
+                )?;
             definitions.get(&revision)?
         }
     };

@@ -57,6 +57,9 @@ fn start_moto() -> Option<String> {
     let out = Command::new("bash")
         .arg(&script)
         .env("MOTO_PARENT_PID", std::process::id().to_string())
+        // One request at a time: moto's DynamoDB transactions are neither thread-safe nor
+        // atomic against each other, and the step handlers commit concurrently.
+        .env("MOTO_THREADED", "0")
         .stderr(Stdio::inherit())
         .output()
         .expect("run infra/moto/start.sh");
@@ -104,7 +107,11 @@ async fn invoke(
     let name = name.rsplit(':').next().unwrap_or_default().to_string();
     if name != "worker" {
         let body = json!({"Type": "User", "message": format!("Function not found: {name}")});
-        return (axum::http::StatusCode::NOT_FOUND, [("x-amzn-errortype", "ResourceNotFoundException")], body.to_string())
+        return (
+            axum::http::StatusCode::NOT_FOUND,
+            [("x-amzn-errortype", "ResourceNotFoundException")],
+            body.to_string(),
+        )
             .into_response();
     }
     let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -116,7 +123,10 @@ async fn invoke(
     } else if let Some(kind) = input.get("fail").and_then(Value::as_str) {
         let message = input.get("message").and_then(Value::as_str).unwrap_or("failed on purpose");
         let body = json!({"errorType": kind, "errorMessage": message});
-        return ([("x-amz-function-error", "Unhandled"), ("x-amz-executed-version", "$LATEST")], body.to_string())
+        return (
+            [("x-amz-function-error", "Unhandled"), ("x-amz-executed-version", "$LATEST")],
+            body.to_string(),
+        )
             .into_response();
     } else if let Some(n) = input.get("big").and_then(Value::as_u64) {
         Value::String("x".repeat(n as usize))
@@ -133,10 +143,15 @@ fn serve_lambda() -> String {
     listener.set_nonblocking(true).expect("nonblocking");
     let endpoint = format!("http://{}", listener.local_addr().expect("address"));
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let app = axum::Router::new().route("/2015-03-31/functions/{name}/invocations", axum::routing::post(invoke));
+            let app = axum::Router::new()
+                .route("/2015-03-31/functions/{name}/invocations", axum::routing::post(invoke));
             axum::serve(listener, app).await.expect("Lambda server");
         });
     });
@@ -293,7 +308,8 @@ pub async fn env(test: &str, opts: Opts) -> Option<Env> {
     }
     let metrics = Arc::new(Metrics::new());
     let bus = Arc::new(SqsSns::new(sqs.clone(), sns.clone(), metrics.clone()));
-    let invoker = Arc::new(statecraft_serverless::invoker::SdkLambda::new(lambda_client(&s.lambda), REGION, ACCOUNT));
+    let invoker =
+        Arc::new(statecraft_serverless::invoker::SdkLambda::new(lambda_client(&s.lambda), REGION, ACCOUNT));
     let tables = Tables::with_prefix(&name);
     let dynamodb = dynamodb_client(&s.moto);
     create_tables(&dynamodb, &tables).await.expect("create the DynamoDB tables");
@@ -362,7 +378,9 @@ impl Mapping {
                 .receive_message()
                 .queue_url(&self.queue_url)
                 .max_number_of_messages(10)
-                .wait_time_seconds(1)
+                // No long polling: moto serves one request at a time, and a long poll would
+                // hold up every other queue's player.
+                .wait_time_seconds(0)
                 .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
                 .message_attribute_names("All")
                 .send()
@@ -373,6 +391,7 @@ impl Mapping {
             };
             let messages = out.messages.unwrap_or_default();
             if messages.is_empty() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
             let mut records = Vec::new();
@@ -396,7 +415,11 @@ impl Mapping {
                         .message_body(&body)
                         .message_attributes(
                             "dup",
-                            MessageAttributeValue::builder().data_type("String").string_value("1").build().expect("attr"),
+                            MessageAttributeValue::builder()
+                                .data_type("String")
+                                .string_value("1")
+                                .build()
+                                .expect("attr"),
                         )
                         .send()
                         .await;
@@ -423,7 +446,8 @@ impl Mapping {
                     continue; // the delete is "lost": SQS delivers it again
                 }
                 self.stats.deletes.fetch_add(1, Ordering::Relaxed);
-                let _ = self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(receipt).send().await;
+                let _ =
+                    self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(receipt).send().await;
             }
         }
     }
@@ -460,7 +484,9 @@ pub async fn create_machine(env: &Env, name: &str, definition: &Value) -> String
 }
 
 pub async fn start(env: &Env, machine: &str, input: &Value) -> String {
-    let v = ok(&env.router, "StartExecution", json!({"stateMachineArn": machine, "input": input.to_string()})).await;
+    let v =
+        ok(&env.router, "StartExecution", json!({"stateMachineArn": machine, "input": input.to_string()}))
+            .await;
     v["executionArn"].as_str().expect("arn").to_string()
 }
 

@@ -23,8 +23,11 @@ run-once: build
 		--mock-config examples/$(EXAMPLE)/mocks.json --test-case $(CASE) --name $(EXAMPLE)
 
 ## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite,
-## the serverless tests on moto, and the SAM template's lint (when cfn-lint and sam are on PATH).
-test: build
+## `statecraft serve` under real clients, moto-backed integrations, the serverless tests on moto
+## and the SAM template's lint (when cfn-lint and sam are installed). `cargo test --workspace`
+## builds the `statecraft` binary the end-to-end tests drive (crates/cli has integration tests),
+## so every dependency compiles once, under one feature resolution.
+test:
 	$(CARGO) test --workspace
 
 ## The serverless driver end to end: DynamoDB, SQS and SNS from moto (infra/moto/start.sh
@@ -34,7 +37,7 @@ test-serverless:
 
 ## Serverless deployment (template.yaml, SAM). ARCH=x86_64 (default) or arm64.
 ARCH ?= x86_64
-SAM_BIN = $(shell infra/python-deps.sh sam)
+SAM_BIN = $(shell infra/sam-deps.sh)
 
 ## cfn-lint and `sam validate --lint` on template.yaml (offline; installs both into a cached venv).
 lint-template:

@@ -1,50 +1,44 @@
 #!/usr/bin/env bash
-# Prints the path of a python3 that can import boto3 and run the aws CLI (v1, `python -m
-# awscli`), for the end-to-end tests (tests/e2e/). Installs them with pip into a venv under
-# the cache directory the first time; later runs reuse it. Everything but the path goes to
-# stderr, so `py=$(infra/python-deps.sh)` works. Exits non-zero when they cannot be had.
+# Prints the path of a python3 that has everything in infra/requirements.txt (boto3, the aws
+# CLI v1 as `python -m awscli`, moto in server mode), installing them with pip into one venv
+# under the cache directory the first time (later runs reuse it; a changed requirements file
+# reinstalls). Everything but the path goes to stderr, so `py=$(infra/python-deps.sh)` works.
 #
-#   infra/python-deps.sh sam   instead prints the bin directory of a venv with cfn-lint and
-#                              the AWS SAM CLI (`sam validate --lint`, `sam build`, `sam
-#                              deploy`), kept apart because they pin boto3/botocore themselves.
+# Exit codes: 0 ready; 2 Python, venv or pip unavailable (callers may skip, unless
+# STATECRAFT_E2E_REQUIRED=1); 1 pip failed.
 #
 #   STATECRAFT_CACHE   cache directory (default: $XDG_CACHE_HOME/statecraft or ~/.cache/statecraft)
 #   PYTHON             the interpreter to build the venv from (default: python3)
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+req="$here/requirements.txt"
 cache="${STATECRAFT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statecraft}"
-if [ "${1:-}" = sam ]; then
-  venv="$cache/sam-venv"
-  packages=(cfn-lint aws-sam-cli)
-  check() { "$venv/bin/sam" --version >/dev/null 2>&1 && "$venv/bin/cfn-lint" --version >/dev/null 2>&1; }
-  result="$venv/bin"
-else
-  venv="$cache/py-e2e"
-  packages=(boto3 awscli)
-  check() { "$venv/bin/python" -c 'import boto3, botocore, awscli' >/dev/null 2>&1; }
-  result="$venv/bin/python"
-fi
+venv="$cache/py"
 py="$venv/bin/python"
+stamp="$venv/.requirements"
 
-if [ -x "$py" ] && check; then
-  echo "$result"
-  exit 0
-fi
+ready() { [ -x "$py" ] && cmp -s "$req" "$stamp" && "$py" -c 'import boto3, awscli, moto.server' >/dev/null 2>&1; }
+
+if ready; then echo "$py"; exit 0; fi
 base="${PYTHON:-python3}"
-command -v "$base" >/dev/null || { echo "python-deps: $base not found" >&2; exit 1; }
+command -v "$base" >/dev/null || { echo "python-deps: $base not found" >&2; exit 2; }
 mkdir -p "$cache"
-# One installer at a time: test binaries may start in parallel.
-exec 9>"$cache/$(basename "$venv").lock"
-if command -v flock >/dev/null; then flock 9; fi
-if [ -x "$py" ] && check; then
-  echo "$result"
-  exit 0
-fi
+# One installer at a time: test binaries start in parallel.
+exec 9>"$cache/py.lock"
+command -v flock >/dev/null && flock 9
+if ready; then echo "$py"; exit 0; fi
 rm -rf "$venv"
-if ! "$base" -m venv "$venv" >&2; then
-  echo "python-deps: cannot create a venv with $base (Debian: apt-get install python3-venv)" >&2
+if ! "$base" -m venv "$venv" >&2 || ! "$py" -m pip --version >/dev/null 2>&1; then
+  echo "python-deps: cannot create a venv with pip using $base (Debian: apt-get install python3-venv)" >&2
+  rm -rf "$venv"
+  exit 2
+fi
+echo "python-deps: installing $(grep -cv '^#' "$req") requirements into $venv" >&2
+if ! "$py" -m pip install --quiet --disable-pip-version-check -r "$req" >&2; then
+  echo "python-deps: pip install -r $req failed" >&2
+  rm -rf "$venv"
   exit 1
 fi
-"$py" -m pip install --quiet --disable-pip-version-check "${packages[@]}" >&2
-check || { echo "python-deps: ${packages[*]} still not usable from $venv" >&2; exit 1; }
-echo "python-deps: installed ${packages[*]} into $venv" >&2
-echo "$result"
+cp "$req" "$stamp"
+ready || { echo "python-deps: the requirements are still not importable from $py" >&2; exit 1; }
+echo "$py"

@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Starts moto in server mode (a real process speaking AWS's wire protocols) on 127.0.0.1 for
-# the integration tests, installing `moto[server]` into a venv under the cache dir first if it
-# is missing. Prints the endpoint (http://127.0.0.1:PORT) as the last line of stdout.
+# the integration tests, from the test venv (infra/python-deps.sh installs it when missing). Prints the endpoint (http://127.0.0.1:PORT) as the last line of stdout.
 #
 #   infra/moto/start.sh [PORT]        PORT defaults to $MOTO_PORT, else a free port
 #
 # Environment:
-#   STATECRAFT_CACHE_DIR   where the venv and the pid/log files live
+#   STATECRAFT_CACHE       where the venv and the pid/log files live
 #                          (default ${XDG_CACHE_HOME:-$HOME/.cache}/statecraft)
-#   MOTO_VERSION           pip requirement for moto (default: moto[server]>=5,<6)
 #   MOTO_PARENT_PID        stop this moto when that process exits (test binaries pass their
 #                          own pid, so no moto outlives `cargo test`)
 #   MOTO_THREADED          1 (default): moto_server, a thread per request. 0: one request at a
@@ -21,41 +19,17 @@
 # may skip), 1 moto did not come up.
 set -euo pipefail
 
-cache="${STATECRAFT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/statecraft}"
-venv="$cache/moto-venv"
-req="${MOTO_VERSION:-moto[server]>=5,<6}"
+cache="${STATECRAFT_CACHE:-${STATECRAFT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/statecraft}}"
 mkdir -p "$cache"
 
-python="$(command -v python3 || true)"
-if [[ -z "$python" ]]; then
-  echo "moto: python3 not found" >&2
-  exit 2
+# moto comes from the one test venv (infra/python-deps.sh); its exit code 2 (no Python, venv
+# or pip) passes through so callers may skip.
+status=0
+python="$("$(dirname "$0")/../python-deps.sh")" || status=$?
+if [[ $status -ne 0 ]]; then
+  exit "$status"
 fi
-
-if [[ ! -x "$venv/bin/moto_server" ]]; then
-  # One installer at a time: test binaries may start in parallel.
-  exec 9>"$cache/moto-install.lock"
-  if command -v flock >/dev/null; then flock 9; fi
-  if [[ ! -x "$venv/bin/moto_server" ]]; then
-    echo "moto: installing '$req' into $venv" >&2
-    if ! "$python" -m venv "$venv" >&2; then
-      echo "moto: python3 -m venv failed (is the venv module installed?)" >&2
-      rm -rf "$venv"
-      exit 2
-    fi
-    if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
-      echo "moto: pip is unavailable in the venv" >&2
-      rm -rf "$venv"
-      exit 2
-    fi
-    if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$req" >&2; then
-      echo "moto: pip install '$req' failed" >&2
-      rm -rf "$venv"
-      exit 2
-    fi
-  fi
-  exec 9>&-
-fi
+venv="$(dirname "$(dirname "$python")")"
 
 port="${1:-${MOTO_PORT:-}}"
 if [[ -z "$port" ]]; then

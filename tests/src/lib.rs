@@ -58,4 +58,5 @@ pub fn json_stdout(out: &Output) -> serde_json::Value {
     })
 }
 
+pub mod python;
 pub mod serve;

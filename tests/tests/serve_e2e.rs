@@ -4,39 +4,16 @@
 //! says so loudly and passes, unless `STATECRAFT_E2E_REQUIRED=1` (set in CI once the venv is
 //! provisioned) makes that a failure.
 
+use statecraft_tests::python::{python, skip_or_fail};
 use statecraft_tests::serve::ServeOptions;
 use statecraft_tests::workspace;
-use std::path::PathBuf;
 use std::process::Command;
-
-/// The python that has boto3 and awscli, or why there is none.
-pub(crate) fn python() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("STATECRAFT_E2E_PYTHON") {
-        return Ok(PathBuf::from(p));
-    }
-    let out = Command::new("bash")
-        .arg(workspace().join("infra/python-deps.sh"))
-        .output()
-        .map_err(|e| format!("cannot run infra/python-deps.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("infra/python-deps.sh failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    Ok(PathBuf::from(path))
-}
-
-fn skip_or_fail(why: &str) {
-    if std::env::var("STATECRAFT_E2E_REQUIRED").is_ok_and(|v| v == "1") {
-        panic!("the end-to-end scenario cannot run: {why}");
-    }
-    eprintln!("\n*** SKIPPED: the boto3/aws CLI end-to-end scenario did not run: {why} ***\n");
-}
 
 #[test]
 fn boto3_and_aws_cli_scenario() {
     let python = match python() {
         Ok(p) => p,
-        Err(why) => return skip_or_fail(&why),
+        Err(why) => return skip_or_fail("the boto3/aws CLI end-to-end scenario", &why),
     };
     let e2e = workspace().join("tests/e2e");
     let dir = tempfile::tempdir().unwrap();

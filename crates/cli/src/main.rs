@@ -13,6 +13,7 @@ mod graph;
 mod run;
 mod serve;
 mod test;
+mod triggers;
 mod validate;
 
 #[derive(Parser)]

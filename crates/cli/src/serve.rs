@@ -56,6 +56,9 @@ pub(crate) struct Args {
     /// for tests, which should not wait a minute to see an empty poll.
     #[arg(long, hide = true, value_name = "SECONDS", default_value_t = 60)]
     activity_poll_seconds: u64,
+    /// How long an Express execution may run (AWS: 300 s); lowered by tests.
+    #[arg(long, hide = true, default_value_t = 300)]
+    express_limit_seconds: u64,
 }
 
 /// Creates the example state machines and starts one execution (`make run`).
@@ -167,12 +170,21 @@ async fn serve(args: Args) -> Result<(), String> {
         activity_poll: std::time::Duration::from_secs(args.activity_poll_seconds),
     };
     let engine = Engine::new(Arc::new(store), invoker(&args, &project)?, config);
+    if let Some(n) = &project.notifications {
+        let origin = statecraft_runtime::notify::Origin {
+            region: engine.config().region.clone(),
+            account: engine.config().account.clone(),
+        };
+        let notifier = statecraft_runtime::notify::Notifier::new(origin, n.clone(), Default::default())?;
+        engine.set_observer(Arc::new(notifier));
+    }
     if !project.activities.is_empty() {
         let push = WebhookActivities::new(project.clone()).map_err(|e| e.to_string())?;
         engine.set_activity_push(Arc::new(push));
     }
     let resumed = engine.recover().await.map_err(|e| format!("recovery failed: {e}"))?;
-    let concrete = Service::new(engine.clone());
+    let concrete = Service::new(engine.clone())
+        .with_express_limit(std::time::Duration::from_secs(args.express_limit_seconds));
     engine.set_nested(Arc::new(concrete.clone()));
     let scope = concrete.scope().clone();
     let service: Arc<dyn statecraft_api::StepFunctions> = Arc::new(concrete);
@@ -180,10 +192,19 @@ async fn serve(args: Args) -> Result<(), String> {
     if let Some(dir) = &args.seed {
         seeded = seed(service.as_ref(), dir, args.start.as_deref(), &scope).await?;
     }
-    let app =
+    let starter = Arc::new(crate::triggers::ApiStarter { service: service.clone(), scope: scope.clone() });
+    let ledger = statecraft_runtime::triggers::FileLedger::open(&data_dir.join("triggers.json"))?;
+    let clock = Arc::new(statecraft_runtime::triggers::SystemClock);
+    let triggers = statecraft_runtime::triggers::spawn(&project, starter, clock, Arc::new(ledger))?;
+    let mut app =
         router(service.clone(), &RouterConfig::default()).merge(statecraft_api::callback::router(service));
+    let mut public = vec!["/callback/"];
+    if !triggers.start_urls.is_empty() {
+        app = app.merge(crate::triggers::router(triggers.start_urls.clone()));
+        public.push("/start/");
+    }
     let auth = match &args.token {
-        Some(t) => AuthConfig::bearer(t.clone()).with_sigv4_access_key(true),
+        Some(t) => AuthConfig::bearer(t.clone()).with_sigv4_access_key(true).with_public_prefixes(public),
         None => AuthConfig::default(),
     };
     let app = with_auth(app, auth);
@@ -196,6 +217,9 @@ async fn serve(args: Args) -> Result<(), String> {
         data_dir.display()
     );
     eprintln!("  aws stepfunctions --endpoint-url http://{local} list-state-machines");
+    for t in &project.triggers {
+        eprintln!("  trigger {} starts {}", t.name, t.state_machine);
+    }
     for arn in &seeded {
         if arn.contains(":execution:") {
             eprintln!(
@@ -209,10 +233,12 @@ async fn serve(args: Args) -> Result<(), String> {
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
         eprintln!("  (the aws CLI needs some credentials, any will do: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION={})", scope.region);
     }
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    drop(triggers);
+    served
 }

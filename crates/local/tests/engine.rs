@@ -166,3 +166,57 @@ fn a_restarted_engine_resumes_from_the_outbox() -> TestResult {
     })?;
     Ok(())
 }
+
+/// An execution in a long Wait leaves memory (its timer stays), and the timer loads it back
+/// from SQLite and finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_execution_is_parked_out_of_memory() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path())?);
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(MockInvoker::new(MockConfig::default())),
+        EngineConfig::default(),
+    );
+    let def = json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": { "Type": "Wait", "Seconds": 3, "Next": "Done" },
+            "Done": { "Type": "Pass", "Result": "woke", "End": true }
+        }
+    })
+    .to_string();
+    let revision = RevisionRecord {
+        record_version: RECORD_VERSION,
+        state_machine_arn: SM.to_string(),
+        revision_id: "r1".to_string(),
+        definition: def,
+        role_arn: String::new(),
+        created: 0,
+    };
+    let (mut sm, _) = statecraft_runtime::store_tests::machine("Pay", 0);
+    sm.revision_id = revision.revision_id.clone();
+    store.create_state_machine(&sm, &revision).await?;
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:Pay:parked".to_string();
+    engine
+        .start(StartRequest {
+            execution_arn: arn.clone(),
+            name: "parked".to_string(),
+            state_machine_arn: SM.to_string(),
+            state_machine_name: "Pay".to_string(),
+            version_arn: None,
+            alias_arn: None,
+            kind: MachineKind::Standard,
+            revision,
+            input: json!({}),
+            trace_header: None,
+            parent_arn: None,
+        })
+        .await?;
+    assert_eq!(engine.resident(), 0, "a three-second Wait is not held in memory");
+    let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_finished(&arn)).await??;
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    assert_eq!(done.output.as_deref(), Some("\"woke\""));
+    assert_eq!(engine.resident(), 0, "a finished execution is not held either");
+    Ok(())
+}

@@ -40,7 +40,43 @@
 //! webhook = "http://127.0.0.1:7070/tasks"       # push delivery of queued activity tasks
 //! secret = "..."                    # HMAC key for X-Statecraft-Signature
 //! # secret_env = "APPROVE_SECRET"   # ... or read it from this environment variable
+//!
+//! [[triggers]]                      # starts executions: on a schedule, ...
+//! name = "nightly"                  # names the executions it starts; [A-Za-z0-9_-], 1-40
+//! state_machine = "Report"          # a state machine name, or a machine/version/alias ARN
+//! schedule = "cron(0 2 * * ? *)"    # rate(5 minutes) | cron(...) (AWS's 6 fields) | at(2026-12-01T10:00:00)
+//! timezone = "Europe/Paris"         # for cron() and at(); default UTC
+//! input = { kind = "nightly" }      # the execution input (any TOML value); or input_json = "{...}"
+//!
+//! [[triggers]]                      # ... on POST /start/orders (the body is the input) ...
+//! name = "orders"
+//! state_machine = "Orders"
+//! http = { secret_env = "ORDERS_START_SECRET" }  # callers send Authorization: Bearer <secret>
+//!
+//! [[triggers]]                      # ... or for each message of an SQS queue
+//! name = "inbox"
+//! state_machine = "Orders"
+//! sqs = { queue_url = "http://127.0.0.1:5000/123456789012/inbox", wait_time_seconds = 20 }
+//!
+//! [notifications]                   # "Step Functions Execution Status Change" events
+//! statuses = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]   # the default
+//! state_machines = ["Orders"]       # default: every state machine
+//! webhooks = [{ url = "http://127.0.0.1:7071/events", secret_env = "EVENTS_SECRET" }]
+//! eventbridge = { event_bus = "default" }        # PutEvents (endpoint from AWS_ENDPOINT_URL_EVENTBRIDGE ...)
+//!
+//! [http_task]                       # arn:aws:states:::http:invoke
+//! timeout_seconds = 60              # upper bound on one call when the state sets none
+//! [http_task.connections.stripe]    # stands in for an EventBridge connection: matched by `arn`,
+//! arn = "arn:aws:events:us-east-1:123456789012:connection/stripe/81210c42"   # else by NAME
+//! api_key_header = "Authorization"  # one of: api_key_header + api_key[_env],
+//! api_key_env = "STRIPE_KEY"        # username + password[_env], bearer_token[_env]
+//! headers = { "Stripe-Version" = "2024-06-20" }  # the connection's invocation parameters
+//! query_parameters = {}
+//! body_parameters = {}
 //! ```
+//!
+//! The trigger, notification and HTTP Task tables are read by [`crate::triggers`],
+//! [`crate::notify`] and [`crate::resolvers::http_task`], where their behaviour is described.
 //!
 //! Relative paths (`data_dir`, `cwd`, and a `command` program written with a `/`) are resolved
 //! against the directory of the file. Command arguments are passed as written; commands run
@@ -55,7 +91,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod outbound;
 mod parse;
+mod triggers;
+
+pub use outbound::{
+    Connection, ConnectionAuth, EventBridgeTarget, HttpTaskConfig, NotificationsConfig, WebhookTarget,
+};
+pub use triggers::{SqsSource, TriggerConfig, TriggerSource, MAX_TRIGGER_NAME};
 
 /// The conventional file name, looked for in the project directory.
 pub const FILE_NAME: &str = "statecraft.toml";
@@ -81,6 +124,12 @@ pub struct ProjectConfig {
     pub activities: BTreeMap<String, ActivityConfig>,
     /// The `[aws]` table: overrides for the AWS service integrations.
     pub aws: AwsSettings,
+    /// `[[triggers]]`, in file order (names are unique).
+    pub triggers: Vec<TriggerConfig>,
+    /// `[notifications]`, when present.
+    pub notifications: Option<NotificationsConfig>,
+    /// `[http_task]`.
+    pub http_task: HttpTaskConfig,
 }
 
 /// The `[aws]` table. Unset fields leave the standard AWS configuration (environment,
@@ -239,6 +288,9 @@ impl ProjectConfig {
             resources: BTreeMap::new(),
             activities: BTreeMap::new(),
             aws: AwsSettings::default(),
+            triggers: Vec::new(),
+            notifications: None,
+            http_task: HttpTaskConfig::default(),
         }
     }
 
@@ -266,6 +318,11 @@ impl ProjectConfig {
         }
         let name = activity_name(name_or_arn).unwrap_or(name_or_arn);
         self.activities.get(name).or_else(|| self.activities.get(&self.activity_arn(name)))
+    }
+
+    /// The trigger named `name`.
+    pub fn trigger(&self, name: &str) -> Option<&TriggerConfig> {
+        self.triggers.iter().find(|t| t.name == name)
     }
 
     /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME` in this project's region and account.

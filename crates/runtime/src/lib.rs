@@ -6,6 +6,8 @@
 //! `statecraft.toml`) and the resolvers that run Task resources for real ([`resolvers`]:
 //! commands, HTTP endpoints, Lambda Invoke API endpoints, activity webhooks). [`memory`] is the
 //! in-memory store for tests, and [`store_tests`] the behavioural suite every store must pass.
+//! [`triggers`] start executions from schedules, HTTP start URLs and SQS queues; [`notify`]
+//! sends execution status-change events to webhooks and EventBridge.
 
 pub mod config;
 pub mod driver;
@@ -15,10 +17,12 @@ pub mod fanout_store;
 pub mod invoke;
 pub mod memory;
 pub mod mock;
+pub mod notify;
 pub mod ports;
 pub mod resolvers;
 pub mod runner;
 pub mod store_tests;
+pub mod triggers;
 
 pub use memory::MemoryStore;
 pub use mock::{MockConfig, MockResponse};

@@ -1,6 +1,6 @@
 //! The SAM template at the repository root passes `cfn-lint` and `sam validate --lint` (both
 //! offline, no credentials). The tools are looked for on `PATH`, then in the venv that
-//! `infra/python-deps.sh sam` (and `make lint-template`) installs them into; when neither has
+//! `infra/sam-deps.sh` (and `make lint-template`) installs them into; when neither has
 //! them the test says so loudly and passes.
 
 use std::io::Write;
@@ -29,7 +29,7 @@ fn skip(tool: &str) {
     let _ = writeln!(
         std::io::stderr(),
         "\n!! SKIPPING the {tool} check of template.yaml: {tool} is not installed \
-         (`infra/python-deps.sh sam` or `make lint-template` installs it)\n"
+         (`infra/sam-deps.sh` or `make lint-template` installs it)\n"
     );
 }
 

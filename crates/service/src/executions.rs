@@ -14,9 +14,6 @@ use statecraft_runtime::ports::{self, ExecutionFilter, ExecutionRecord, Executio
 /// AWS's limit on an execution's input, in bytes.
 const MAX_INPUT_BYTES: usize = 256 * 1024;
 
-/// An Express execution runs at most five minutes.
-const EXPRESS_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
-
 fn status(s: ports::ExecutionStatus) -> ExecutionStatus {
     match s {
         ports::ExecutionStatus::Running => ExecutionStatus::Running,
@@ -104,7 +101,7 @@ async fn start_inner(
 }
 
 pub(crate) async fn start(svc: &Service, input: StartExecutionInput) -> Result<StartExecutionOutput> {
-    let (summary, _) = start_inner(
+    let (summary, kind) = start_inner(
         svc,
         &input.state_machine_arn,
         input.name,
@@ -113,6 +110,17 @@ pub(crate) async fn start(svc: &Service, input: StartExecutionInput) -> Result<S
         false,
     )
     .await?;
+    if kind == MachineKind::Express && summary.status == ports::ExecutionStatus::Running {
+        // Nobody waits on an asynchronous Express execution: a task enforces its limit.
+        let (engine, arn, limit) = (svc.engine.clone(), summary.arn.clone(), svc.express_limit);
+        tokio::spawn(async move {
+            if tokio::time::timeout(limit, engine.wait_finished(&arn)).await.is_err() {
+                let _ = engine
+                    .stop(&arn, Some("States.Timeout".into()), Some(express_timeout_cause(limit)))
+                    .await;
+            }
+        });
+    }
     Ok(StartExecutionOutput { execution_arn: summary.arn, start_date: ts(summary.start) })
 }
 
@@ -129,14 +137,14 @@ pub(crate) async fn start_sync(
         true,
     )
     .await?;
-    let done = match tokio::time::timeout(EXPRESS_LIMIT, svc.engine.wait_finished(&summary.arn)).await {
+    let done = match tokio::time::timeout(svc.express_limit, svc.engine.wait_finished(&summary.arn)).await {
         Ok(r) => r.map_err(engine_error)?,
         Err(_) => {
             svc.engine
                 .stop(
                     &summary.arn,
                     Some("States.Timeout".into()),
-                    Some("The Express execution ran longer than five minutes".into()),
+                    Some(express_timeout_cause(svc.express_limit)),
                 )
                 .await
                 .map_err(engine_error)?;
@@ -173,6 +181,14 @@ pub(crate) async fn start_sync(
             billed_duration_in_milliseconds: Some(billed_ms),
         }),
     })
+}
+
+fn express_timeout_cause(limit: std::time::Duration) -> String {
+    if limit == super::EXPRESS_LIMIT {
+        "The Express execution ran longer than five minutes".into()
+    } else {
+        format!("The Express execution ran longer than its limit of {} s", limit.as_secs())
+    }
 }
 
 pub(crate) async fn stop(svc: &Service, input: StopExecutionInput) -> Result<StopExecutionOutput> {

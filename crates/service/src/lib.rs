@@ -27,7 +27,12 @@ pub use names::Scope;
 pub struct Service {
     engine: Arc<dyn Driver>,
     scope: Scope,
+    /// How long an Express execution may run before it is stopped with `States.Timeout`.
+    express_limit: std::time::Duration,
 }
+
+/// AWS's limit on an Express execution: five minutes.
+pub const EXPRESS_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -41,7 +46,13 @@ impl Service {
     pub fn with_driver(engine: Arc<dyn Driver>) -> Service {
         let c = engine.config();
         let scope = Scope::new(c.region.clone(), c.account.clone());
-        Service { engine, scope }
+        Service { engine, scope, express_limit: EXPRESS_LIMIT }
+    }
+
+    /// Another limit on Express executions than AWS's five minutes (tests lower it).
+    pub fn with_express_limit(mut self, limit: std::time::Duration) -> Service {
+        self.express_limit = limit;
+        self
     }
 
     pub fn driver(&self) -> &Arc<dyn Driver> {

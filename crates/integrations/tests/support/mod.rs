@@ -59,6 +59,9 @@ fn start_moto() -> Option<String> {
         .expect("run infra/moto/start.sh");
     match out.status.code() {
         Some(0) => {}
+        Some(2) if std::env::var("STATECRAFT_E2E_REQUIRED").is_ok_and(|v| v == "1") => {
+            panic!("moto cannot be installed here and STATECRAFT_E2E_REQUIRED=1; see infra/moto/start.sh output above")
+        }
         Some(2) => {
             // Straight to stderr: the test harness captures eprintln! of passing tests.
             let _ = std::io::stderr().write_all(

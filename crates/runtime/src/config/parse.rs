@@ -75,6 +75,13 @@ pub(super) fn parse(
         let activity = activity(&ctx, &path, entry, env)?;
         config.activities.insert(key, activity);
     }
+    config.triggers = super::triggers::triggers(&ctx, raw.triggers, env)?;
+    if let Some(n) = raw.notifications {
+        config.notifications = Some(super::outbound::notifications(&ctx, n, env)?);
+    }
+    if let Some(h) = raw.http_task {
+        config.http_task = super::outbound::http_task(&ctx, h, env)?;
+    }
     Ok(config)
 }
 
@@ -90,6 +97,10 @@ struct RawConfig {
     resources: BTreeMap<String, Spanned<RawResource>>,
     #[serde(default)]
     activities: BTreeMap<String, Spanned<RawActivity>>,
+    #[serde(default)]
+    triggers: Vec<Spanned<super::triggers::RawTrigger>>,
+    notifications: Option<Spanned<super::outbound::RawNotifications>>,
+    http_task: Option<super::outbound::RawHttpTask>,
     aws: Option<RawAws>,
 }
 
@@ -131,13 +142,13 @@ struct RawActivity {
     secret_env: Option<Spanned<String>>,
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     text: &'a str,
     file: &'a str,
 }
 
 impl Ctx<'_> {
-    fn at(&self, key: &str, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
+    pub(super) fn at(&self, key: &str, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
         let (line, column) = line_column(self.text, span.start);
         Error::Invalid {
             file: self.file.to_string(),
@@ -173,7 +184,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// A TOML key as it would be written: bare when it can be, quoted otherwise.
-fn quote_key(key: &str) -> String {
+pub(super) fn quote_key(key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         key.to_string()
     } else {
@@ -230,7 +241,7 @@ fn aws_settings(ctx: &Ctx<'_>, raw: RawAws) -> Result<AwsSettings, Error> {
     Ok(aws)
 }
 
-fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Error> {
+pub(super) fn check_url(ctx: &Ctx<'_>, key: &str, url: &Spanned<String>) -> Result<(), Error> {
     match reqwest::Url::parse(url.get_ref()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(_) => Err(ctx.at(key, url.span(), "expected an http:// or https:// URL")),

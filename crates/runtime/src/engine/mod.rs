@@ -81,6 +81,16 @@ pub struct Started {
 
 type Slot = Arc<AsyncMutex<Option<Live>>>;
 
+/// Told when an execution starts (or is redriven) and when it ends, after the commit that
+/// made it so; for status-change notifications. Called on the engine's tasks: must not block.
+pub trait Observer: Send + Sync {
+    /// An execution started or was redriven. The summary is as committed: an execution that
+    /// ran to its end within its first transition already shows its final status.
+    fn started(&self, summary: &ExecutionSummary);
+    /// An execution ended; the summary has its final status, output or error.
+    fn finished(&self, summary: &ExecutionSummary);
+}
+
 pub(crate) struct Inner {
     store: Arc<dyn Store>,
     invoker: Arc<dyn TaskInvoker>,
@@ -96,6 +106,7 @@ pub(crate) struct Inner {
     nested: std::sync::OnceLock<Arc<dyn crate::invoke::NestedExecutions>>,
     /// Child executions started by tasks in flight: (parent, task) -> child ARN.
     children: Mutex<HashMap<(String, TaskId), String>>,
+    observer: std::sync::OnceLock<Arc<dyn Observer>>,
 }
 
 /// The engine. Cheap to clone; all clones drive the same executions.
@@ -121,6 +132,7 @@ impl Engine {
             push: std::sync::OnceLock::new(),
             nested: std::sync::OnceLock::new(),
             children: Mutex::new(HashMap::new()),
+            observer: std::sync::OnceLock::new(),
         });
         Engine { inner }
     }
@@ -141,6 +153,11 @@ impl Engine {
     /// Runs `states:startExecution` tasks on this same server (set once, at start).
     pub fn set_nested(&self, nested: Arc<dyn crate::invoke::NestedExecutions>) {
         let _ = self.inner.nested.set(nested);
+    }
+
+    /// Tells `observer` of starts and ends (set once, before executions start).
+    pub fn set_observer(&self, observer: Arc<dyn Observer>) {
+        let _ = self.inner.observer.set(observer);
     }
 
     /// What runs tasks (TestState calls it directly).
@@ -223,6 +240,12 @@ impl Engine {
         activities::poll(&self.inner, activity_arn, worker).await
     }
 
+    /// How many executions are held in memory (running ones with work in flight; parked and
+    /// finished executions are not).
+    pub fn resident(&self) -> usize {
+        self.inner.slots.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Activity tasks waiting for a worker, per activity ARN.
     pub fn activity_backlog(&self) -> HashMap<String, usize> {
         self.inner.activities.backlog()
@@ -234,6 +257,13 @@ impl Engine {
         let arns = self.inner.store.executions_with_outbox().await?;
         let n = arns.len();
         for arn in arns {
+            // An execution waiting only on timers is not loaded: re-arming them is enough, and
+            // the one that fires loads it (a restart with many long Waits reads only outboxes).
+            let stored = transition::outbox_effects(self.inner.store.as_ref(), &arn).await?;
+            if !stored.is_empty() && stored.iter().all(|(_, e)| matches!(e, Effect::ScheduleTimer { .. })) {
+                self.inner.dispatch(&arn, stored.into_iter().map(|(_, e)| e).collect());
+                continue;
+            }
             let slot = self.inner.slot(&arn);
             let mut guard = slot.lock().await;
             if guard.is_none() {
@@ -241,11 +271,30 @@ impl Engine {
             }
             let Some(live) = guard.as_ref() else { continue };
             let effects: Vec<Effect> = live.outbox.values().cloned().collect();
+            let park = parked(live, now_millis());
             drop(guard);
+            if park {
+                self.inner.evict(&arn);
+            }
             self.inner.dispatch(&arn, effects);
         }
         Ok(n)
     }
+}
+
+/// How far away every timer of an execution must be for it to leave memory between events.
+const PARK_AFTER_MILLIS: i64 = 2_000;
+
+/// Whether an execution at rest is parked: it waits for nothing but timers, none of them due
+/// within [`PARK_AFTER_MILLIS`]. A parked execution is not kept in memory (a Wait of hours
+/// costs its timer, not its state); the event that wakes it loads it from the store, as after
+/// a restart.
+fn parked(live: &Live, now: i64) -> bool {
+    !live.outbox.is_empty()
+        && live
+            .outbox
+            .values()
+            .all(|e| matches!(e, Effect::ScheduleTimer { at, .. } if *at >= now + PARK_AFTER_MILLIS))
 }
 
 impl Inner {
@@ -281,8 +330,11 @@ impl Inner {
         live.version = 1;
         let summary = live.summary.clone();
         let finished = live.exec.is_finished();
-        if !finished {
+        if !finished && !parked(&live, now_millis()) {
             *self.slot(&req.execution_arn).lock().await = Some(live);
+        }
+        if let Some(o) = self.observer.get() {
+            o.started(&summary);
         }
         self.dispatch(&req.execution_arn, effects);
         Ok(Started { summary, created: true })
@@ -319,6 +371,9 @@ impl Inner {
                     drop(guard);
                     if finished {
                         self.evict(arn);
+                    }
+                    if let Some(o) = self.observer.get() {
+                        o.started(&summary);
                     }
                     self.dispatch(arn, effects);
                     return Ok(summary);
@@ -372,9 +427,9 @@ impl Inner {
             match self.store.commit(arn, &commit).await {
                 Ok(()) => {
                     live.version += 1;
-                    let finished = live.exec.is_finished();
+                    let leave = live.exec.is_finished() || parked(live, now_millis());
                     drop(guard);
-                    if finished {
+                    if leave {
                         self.evict(arn);
                     }
                     self.dispatch(arn, effects);
@@ -501,9 +556,15 @@ impl Inner {
 
     async fn notify_finished(&self, arn: &str) {
         let waiters = self.watchers.lock().unwrap_or_else(|e| e.into_inner()).remove(arn);
-        let Some(waiters) = waiters else { return };
+        let observer = self.observer.get();
+        if waiters.is_none() && observer.is_none() {
+            return;
+        }
         if let Ok(Some(rec)) = self.store.get_execution(arn).await {
-            for w in waiters {
+            if let Some(o) = observer {
+                o.finished(&rec.summary);
+            }
+            for w in waiters.into_iter().flatten() {
                 let _ = w.send(rec.summary.clone());
             }
         }

@@ -77,6 +77,17 @@ pub fn status_of(s: Status) -> ExecutionStatus {
     }
 }
 
+/// The stored outbox of an execution, decoded, by key.
+pub async fn outbox_effects(store: &dyn Store, arn: &str) -> Result<Vec<(String, Effect)>> {
+    let mut out = Vec::new();
+    for entry in store.outbox(arn).await? {
+        let effect: Effect = serde_json::from_slice(&entry.effect)
+            .map_err(|e| Error::Internal(format!("outbox entry {} of {arn}: {e}", entry.key)))?;
+        out.push((entry.key, effect));
+    }
+    Ok(out)
+}
+
 /// Loads an execution from the store into a [`Live`].
 pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Result<Option<Live>> {
     let Some(rec) = store.get_execution(arn).await? else { return Ok(None) };
@@ -101,15 +112,13 @@ pub async fn load_record(store: &dyn Store, definitions: &Definitions, rec: Exec
     let exec: Execution = decode_state(&rec.state)?;
     let mut outbox = BTreeMap::new();
     let mut tokens = HashMap::new();
-    for entry in store.outbox(arn).await? {
-        let effect: Effect = serde_json::from_slice(&entry.effect)
-            .map_err(|e| Error::Internal(format!("outbox entry {} of {arn}: {e}", entry.key)))?;
+    for (key, effect) in outbox_effects(store, arn).await? {
         if let Effect::InvokeTask(req) = &effect {
             if let Some(t) = &req.token {
                 tokens.insert(req.task, token_hash(t));
             }
         }
-        outbox.insert(entry.key, effect);
+        outbox.insert(key, effect);
     }
     Ok(Live {
         exec,

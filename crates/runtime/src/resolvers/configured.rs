@@ -2,7 +2,7 @@
 //! resource to what `statecraft.toml` maps it to.
 
 use super::call::{prepare, task_failed, Call};
-use super::{http, run, Backend, CommandResolver, Error, HttpResolver, LambdaResolver};
+use super::{http, run, Backend, CommandResolver, Error, HttpResolver, HttpTaskInvoker, LambdaResolver};
 use crate::config::{ProjectConfig, Target};
 use crate::invoke::{Invocation, MockInvoker, ServiceIntegrations, TaskInvoker};
 use async_trait::async_trait;
@@ -21,22 +21,26 @@ pub struct Route {
 }
 
 /// The project's invoker: mocks first (when given), then the `[resources]` mapping, then the
-/// `[lambda]` default endpoint, then the service integrations (when given); anything else
-/// fails with `States.TaskFailed` naming the state and resource.
+/// `[lambda]` default endpoint, then the HTTP Task for `http:invoke`, then the service
+/// integrations (when given); anything else fails with `States.TaskFailed` naming the state
+/// and resource.
 pub struct ConfiguredInvoker {
     config: Arc<ProjectConfig>,
     client: reqwest::Client,
     mocks: Option<MockInvoker>,
     integrations: Option<Arc<dyn ServiceIntegrations>>,
+    http_task: HttpTaskInvoker,
 }
 
 impl ConfiguredInvoker {
     pub fn new(config: ProjectConfig) -> Result<ConfiguredInvoker, Error> {
+        let http_task = HttpTaskInvoker::new(config.http_task.clone(), &config.region)?;
         Ok(ConfiguredInvoker {
             config: Arc::new(config),
             client: http::client()?,
             mocks: None,
             integrations: None,
+            http_task,
         })
     }
 
@@ -134,7 +138,11 @@ impl TaskInvoker for ConfiguredInvoker {
             Ok(c) => c,
             Err(r) => return Invocation::Done(r),
         };
-        let backend = self.route_call(&request.resource, &call).map(|r| self.backend(&r));
+        let route = self.route_call(&request.resource, &call);
+        if route.is_none() && super::http_task::is_http_invoke(&request.resource) {
+            return self.http_task.invoke(request).await;
+        }
+        let backend = route.map(|r| self.backend(&r));
         if backend.is_none() {
             if let Some(integrations) = &self.integrations {
                 if let Some(invocation) = integrations.try_invoke(request).await {

@@ -31,6 +31,9 @@
 //! Lambda function with none of them is bounded by Lambda's own 900 s maximum. Other
 //! resources with no limit are not bounded.
 //!
+//! `arn:aws:states:::http:invoke` (the HTTP Task) runs as AWS runs it, through
+//! [`http_task`], unless `[resources]` maps that ARN to something else.
+//!
 //! Resolvers do not retry: `Retry` in the definition does. Activities are not resolved here
 //! but queued for workers; [`webhook`] pushes queued tasks to a configured URL.
 
@@ -39,6 +42,7 @@ mod call;
 pub mod command;
 mod configured;
 pub mod http;
+pub mod http_task;
 pub mod lambda;
 pub mod webhook;
 
@@ -47,6 +51,7 @@ pub use call::FunctionRef;
 pub use command::CommandResolver;
 pub use configured::{ConfiguredInvoker, Route};
 pub use http::HttpResolver;
+pub use http_task::HttpTaskInvoker;
 pub use lambda::LambdaResolver;
 
 use crate::invoke::Invocation;

@@ -4,7 +4,7 @@ BIN   := target/debug/statecraft
 EXAMPLE ?= retry-catch
 CASE    ?= SucceedsAfterRetries
 
-.PHONY: all build run run-once test verify fmt clippy bench release
+.PHONY: all build run run-once test test-serverless lint-template build-lambda deploy verify fmt clippy bench release
 
 all: build
 
@@ -23,11 +23,39 @@ run-once: build
 		--mock-config examples/$(EXAMPLE)/mocks.json --test-case $(CASE) --name $(EXAMPLE)
 
 ## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite,
-## `statecraft serve` under real clients, moto-backed integrations. `cargo test --workspace`
+## `statecraft serve` under real clients, moto-backed integrations, the serverless tests on moto
+## and the SAM template's lint (when cfn-lint and sam are installed). `cargo test --workspace`
 ## builds the `statecraft` binary the end-to-end tests drive (crates/cli has integration tests),
 ## so every dependency compiles once, under one feature resolution.
 test:
 	$(CARGO) test --workspace
+
+## The serverless driver end to end: DynamoDB, SQS and SNS from moto (infra/moto/start.sh
+## installs it into a cached venv) and a local Lambda Invoke API, started by the tests.
+test-serverless:
+	$(CARGO) test -p statecraft-serverless -p statecraft-aws
+
+## Serverless deployment (template.yaml, SAM). ARCH=x86_64 (default) or arm64.
+ARCH ?= x86_64
+SAM_BIN = $(shell infra/sam-deps.sh)
+
+## cfn-lint and `sam validate --lint` on template.yaml (offline; installs both into a cached venv).
+lint-template:
+	PATH="$(SAM_BIN):$$PATH" cfn-lint template.yaml
+	PATH="$(SAM_BIN):$$PATH" sam validate --lint --template template.yaml --region us-east-1
+
+## The step and api functions as provided.al2023 bootstraps (cargo-lambda; arm64 needs zig or
+## a cross toolchain), in target/lambda/statecraft-{step,api}/bootstrap.
+build-lambda:
+	cargo lambda build --release $(if $(filter arm64,$(ARCH)),--arm64,--x86-64) \
+		-p statecraft-step -p statecraft-api-fn
+
+## Builds with SAM (cargo-lambda underneath) and deploys; asks for the stack's settings on
+## first use and keeps them in samconfig.toml.
+deploy:
+	PATH="$(SAM_BIN):$$PATH" sam build --beta-features --parameter-overrides Architecture=$(ARCH)
+	PATH="$(SAM_BIN):$$PATH" sam deploy $(if $(wildcard samconfig.toml),,--guided) \
+		--parameter-overrides Architecture=$(ARCH)
 
 fmt:
 	$(CARGO) fmt --all

@@ -41,6 +41,13 @@ pub struct Definitions {
 }
 
 impl Definitions {
+    /// The parsed definition of a revision, if this process parsed it already (so a warm
+    /// shell need not read the revision again).
+    pub fn cached(&self, state_machine_arn: &str, revision_id: &str) -> Option<Arc<Definition>> {
+        let key = format!("{state_machine_arn}#{revision_id}");
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()
+    }
+
     pub fn get(&self, revision: &RevisionRecord) -> Result<Arc<Definition>> {
         let key = format!("{}#{}", revision.state_machine_arn, revision.revision_id);
         if let Some(d) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
@@ -88,11 +95,24 @@ pub async fn outbox_effects(store: &dyn Store, arn: &str) -> Result<Vec<(String,
 /// Loads an execution from the store into a [`Live`].
 pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Result<Option<Live>> {
     let Some(rec) = store.get_execution(arn).await? else { return Ok(None) };
-    let revision = store
-        .get_revision(&rec.summary.state_machine_arn, &rec.revision_id)
-        .await?
-        .ok_or_else(|| Error::Internal(format!("revision {} of {} is missing", rec.revision_id, arn)))?;
-    let def = definitions.get(&revision)?;
+    load_record(store, definitions, rec).await.map(Some)
+}
+
+/// [`load`] for a record already read (a shell that keeps its own data beside the state reads
+/// the record itself). The revision is read only when `definitions` has not parsed it yet.
+pub async fn load_record(store: &dyn Store, definitions: &Definitions, rec: ExecutionRecord) -> Result<Live> {
+    let arn = rec.summary.arn.clone();
+    let arn = arn.as_str();
+    let def = match definitions.cached(&rec.summary.state_machine_arn, &rec.revision_id) {
+        Some(def) => def,
+        None => {
+            let revision =
+                store.get_revision(&rec.summary.state_machine_arn, &rec.revision_id).await?.ok_or_else(
+                    || Error::Internal(format!("revision {} of {} is missing", rec.revision_id, arn)),
+                )?;
+            definitions.get(&revision)?
+        }
+    };
     let exec: Execution = decode_state(&rec.state)?;
     let mut outbox = BTreeMap::new();
     let mut tokens = HashMap::new();
@@ -104,7 +124,7 @@ pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Re
         }
         outbox.insert(key, effect);
     }
-    Ok(Some(Live {
+    Ok(Live {
         exec,
         def,
         version: rec.version,
@@ -113,7 +133,7 @@ pub async fn load(store: &dyn Store, definitions: &Definitions, arn: &str) -> Re
         outbox,
         tokens,
         entered: 0,
-    }))
+    })
 }
 
 /// Builds the commit for a step, updating the live copy's bookkeeping, and returns the
@@ -289,6 +309,19 @@ pub fn begin(
     env: &dyn Env,
     now: i64,
 ) -> (Live, ExecutionRecord, Commit, Vec<Effect>) {
+    begin_with(req, def, config, env, now, false)
+}
+
+/// [`begin`] for a shell that runs Parallel branches and Map iterations as records of their
+/// own (`detached`: see `statecraft_core::detached`), which must be set before `Started`.
+pub fn begin_with(
+    req: &StartRequest,
+    def: Arc<Definition>,
+    config: &EngineConfig,
+    env: &dyn Env,
+    now: i64,
+    detached: bool,
+) -> (Live, ExecutionRecord, Commit, Vec<Effect>) {
     let info = ExecutionInfo {
         execution_arn: req.execution_arn.clone(),
         name: req.name.clone(),
@@ -330,6 +363,7 @@ pub fn begin(
         tokens: HashMap::new(),
         entered: 0,
     };
+    live.exec.detached = detached;
     let step = live.exec.apply(&def, Event::Started, env);
     let (commit, effects) = prepare(&mut live, step, None, now);
     let record = ExecutionRecord {

@@ -167,6 +167,7 @@ pub fn child_live(
         revision_id: env.revision_id,
         outbox: env.outbox,
         tokens,
+        entered: 0,
     };
     (live, env.book, env.history, env.join)
 }

@@ -35,8 +35,9 @@ test:
 test-serverless:
 	$(CARGO) test -p statecraft-serverless -p statecraft-aws
 
-## Serverless deployment (template.yaml, SAM). ARCH=x86_64 (default) or arm64.
-ARCH ?= x86_64
+## Serverless deployment (template.yaml, SAM). ARCH=arm64 (default: Graviton, cheaper per ms;
+## needs zig, `pip install ziglang`) or x86_64 (local runs).
+ARCH ?= arm64
 SAM_BIN = $(shell infra/sam-deps.sh)
 
 ## cfn-lint and `sam validate --lint` on template.yaml (offline; installs both into a cached venv).

@@ -66,7 +66,9 @@ fn start_moto() -> Option<String> {
     match out.status.code() {
         Some(0) => {}
         Some(2) if std::env::var("STATECRAFT_E2E_REQUIRED").is_ok_and(|v| v == "1") => {
-            panic!("moto cannot be installed here and STATECRAFT_E2E_REQUIRED=1; see infra/moto/start.sh above")
+            panic!(
+                "moto cannot be installed here and STATECRAFT_E2E_REQUIRED=1; see infra/moto/start.sh above"
+            )
         }
         Some(2) => {
             // Straight to stderr: the test harness captures eprintln! of passing tests.

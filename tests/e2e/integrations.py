@@ -23,32 +23,9 @@ import time
 import boto3
 from botocore.config import Config
 
-ROLE = "arn:aws:iam::123456789012:role/statecraft-e2e"
+from checks import ROLE, check, eventually, passed
+
 REGION = "us-east-1"
-DEADLINE = 60.0
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        raise AssertionError(what)
-    checks += 1
-    print(f"ok {checks} - {what}", flush=True)
-
-
-def eventually(what, probe, within=DEADLINE):
-    """Polls probe() until it returns something truthy; fails after `within` seconds."""
-    end = time.monotonic() + within
-    pause = 0.02
-    while True:
-        v = probe()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(pause)  # polling interval
-        pause = min(pause * 2, 0.25)
 
 
 def aws(service, endpoint):
@@ -266,7 +243,7 @@ def main():
     types = [e["type"] for e in sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]]
     check(types.count("TaskSucceeded") == 7 and types.count("TaskFailed") == 1, "history: seven tasks succeeded, one failed")
     check("TaskSubmitted" in types, "history: the .sync child task was submitted")
-    print(f"{checks} checks passed")
+    print(f"{passed()} checks passed")
 
 
 if __name__ == "__main__":

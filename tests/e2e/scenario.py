@@ -27,32 +27,7 @@ import urllib.request
 import boto3
 from botocore.config import Config
 
-ROLE = "arn:aws:iam::123456789012:role/statecraft-e2e"
-DEADLINE = 60.0
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        raise AssertionError(what)
-    checks += 1
-    print(f"ok {checks} - {what}", flush=True)
-
-
-def eventually(what, probe, within=DEADLINE):
-    """Polls probe() until it returns something truthy; fails after `within` seconds."""
-    end = time.monotonic() + within
-    pause = 0.02
-    while True:
-        v = probe()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(pause)  # polling interval
-        pause = min(pause * 2, 0.25)
-
+from checks import ROLE, check, eventually, passed
 
 def definition(endpoint, tag):
     callback = f"States.Format('{endpoint}/callback/{{}}', $$.Task.Token)"
@@ -226,7 +201,7 @@ def main():
     r = sfn.start_sync_execution(stateMachineArn=express, input=json.dumps(order))
     check(r["status"] == "SUCCEEDED" and json.loads(r["output"])["total"] == 30.6, f"StartSyncExecution: {r['status']}")
 
-    print(f"e2e scenario: {checks} checks passed", flush=True)
+    print(f"e2e scenario: {passed()} checks passed", flush=True)
 
 
 if __name__ == "__main__":

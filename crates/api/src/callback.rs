@@ -83,8 +83,8 @@ fn comment(body: &[u8]) -> Option<String> {
     })
 }
 
-/// `application/x-www-form-urlencoded` value decoding.
-fn decode_form(v: &str) -> String {
+/// `application/x-www-form-urlencoded` value decoding (also used for query strings).
+pub fn decode_form(v: &str) -> String {
     let bytes = v.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -40,35 +40,43 @@ fn mocks() -> Result<MockConfig, Box<dyn std::error::Error>> {
     Ok(MockConfig::from_file(&doc, Some("Pay"), "Declined")?)
 }
 
+/// Revision `r1` of the Pay state machine with this definition.
+fn revision(definition: String) -> RevisionRecord {
+    RevisionRecord {
+        record_version: RECORD_VERSION,
+        state_machine_arn: SM.to_string(),
+        revision_id: "r1".to_string(),
+        definition,
+        role_arn: "arn:aws:iam::123456789012:role/sfn".to_string(),
+        created: 0,
+    }
+}
+
+/// A start of execution `name` of Pay at `revision`.
+fn start_request(name: &str, revision: RevisionRecord, input: serde_json::Value) -> StartRequest {
+    StartRequest {
+        execution_arn: format!("arn:aws:states:us-east-1:123456789012:execution:Pay:{name}"),
+        name: name.to_string(),
+        state_machine_arn: SM.to_string(),
+        state_machine_name: "Pay".to_string(),
+        version_arn: None,
+        alias_arn: None,
+        kind: MachineKind::Standard,
+        revision,
+        input,
+        trace_header: None,
+        parent_arn: None,
+    }
+}
+
 /// Runs one execution to its end and returns (status, output, history event types).
 async fn run(
     store: Arc<dyn Store>,
 ) -> Result<(ExecutionStatus, Option<String>, Vec<String>), Box<dyn std::error::Error>> {
     let engine = Engine::new(store.clone(), Arc::new(MockInvoker::new(mocks()?)), EngineConfig::default());
-    let revision = RevisionRecord {
-        record_version: RECORD_VERSION,
-        state_machine_arn: SM.to_string(),
-        revision_id: "r1".to_string(),
-        definition: definition(),
-        role_arn: "arn:aws:iam::123456789012:role/sfn".to_string(),
-        created: 0,
-    };
+    let revision = revision(definition());
     let arn = "arn:aws:states:us-east-1:123456789012:execution:Pay:e1".to_string();
-    engine
-        .start(StartRequest {
-            execution_arn: arn.clone(),
-            name: "e1".to_string(),
-            state_machine_arn: SM.to_string(),
-            state_machine_name: "Pay".to_string(),
-            version_arn: None,
-            alias_arn: None,
-            kind: MachineKind::Standard,
-            revision,
-            input: json!({ "order": 42 }),
-            trace_header: None,
-            parent_arn: None,
-        })
-        .await?;
+    engine.start(start_request("e1", revision, json!({ "order": 42 }))).await?;
     let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_finished(&arn)).await??;
     let stored = store.get_execution(&arn).await?.ok_or("execution not stored")?;
     assert_eq!(stored.summary, done, "the stored summary is the one the engine reports");
@@ -119,33 +127,12 @@ fn a_restarted_engine_resumes_from_the_outbox() -> TestResult {
     let first = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     first.block_on(async {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path())?);
-        let revision = RevisionRecord {
-            record_version: RECORD_VERSION,
-            state_machine_arn: SM.to_string(),
-            revision_id: "r1".to_string(),
-            definition: def.clone(),
-            role_arn: String::new(),
-            created: 0,
-        };
+        let revision = revision(def.clone());
         // Recovery reads the definition back from the revision the execution names.
         let (mut sm, _) = statecraft_runtime::store_tests::machine("Pay", 0);
         sm.revision_id = revision.revision_id.clone();
         store.create_state_machine(&sm, &revision).await?;
-        engine(store.clone())
-            .start(StartRequest {
-                execution_arn: arn.clone(),
-                name: "waits".to_string(),
-                state_machine_arn: SM.to_string(),
-                state_machine_name: "Pay".to_string(),
-                version_arn: None,
-                alias_arn: None,
-                kind: MachineKind::Standard,
-                revision,
-                input: json!({}),
-                trace_header: None,
-                parent_arn: None,
-            })
-            .await?;
+        engine(store.clone()).start(start_request("waits", revision, json!({}))).await?;
         assert_eq!(store.executions_with_outbox().await?, vec![arn.clone()]);
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
@@ -186,33 +173,12 @@ async fn a_waiting_execution_is_parked_out_of_memory() -> TestResult {
         }
     })
     .to_string();
-    let revision = RevisionRecord {
-        record_version: RECORD_VERSION,
-        state_machine_arn: SM.to_string(),
-        revision_id: "r1".to_string(),
-        definition: def,
-        role_arn: String::new(),
-        created: 0,
-    };
+    let revision = revision(def);
     let (mut sm, _) = statecraft_runtime::store_tests::machine("Pay", 0);
     sm.revision_id = revision.revision_id.clone();
     store.create_state_machine(&sm, &revision).await?;
     let arn = "arn:aws:states:us-east-1:123456789012:execution:Pay:parked".to_string();
-    engine
-        .start(StartRequest {
-            execution_arn: arn.clone(),
-            name: "parked".to_string(),
-            state_machine_arn: SM.to_string(),
-            state_machine_name: "Pay".to_string(),
-            version_arn: None,
-            alias_arn: None,
-            kind: MachineKind::Standard,
-            revision,
-            input: json!({}),
-            trace_header: None,
-            parent_arn: None,
-        })
-        .await?;
+    engine.start(start_request("parked", revision, json!({}))).await?;
     assert_eq!(engine.resident(), 0, "a three-second Wait is not held in memory");
     let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_finished(&arn)).await??;
     assert_eq!(done.status, ExecutionStatus::Succeeded);

@@ -58,6 +58,7 @@ async fn start_inner(
     input: Option<&str>,
     trace_header: Option<String>,
     sync: bool,
+    parent_arn: Option<String>,
 ) -> Result<(ExecutionSummary, MachineKind)> {
     let (sm, revision, version_arn, alias_arn) = resolve_target(svc, machine_arn).await?;
     if sync && sm.kind != MachineKind::Express {
@@ -93,7 +94,7 @@ async fn start_inner(
             revision,
             input,
             trace_header,
-            parent_arn: None,
+            parent_arn,
         })
         .await
         .map_err(engine_error)?;
@@ -108,6 +109,7 @@ pub(crate) async fn start(svc: &Service, input: StartExecutionInput) -> Result<S
         input.input.as_deref(),
         input.trace_header,
         false,
+        None,
     )
     .await?;
     if kind == MachineKind::Express && summary.status == ports::ExecutionStatus::Running {
@@ -135,6 +137,7 @@ pub(crate) async fn start_sync(
         input.input.as_deref(),
         input.trace_header.clone(),
         true,
+        None,
     )
     .await?;
     let done = match tokio::time::timeout(svc.express_limit, svc.engine.wait_finished(&summary.arn)).await {
@@ -467,31 +470,5 @@ async fn start_nested_inner(
     input: Option<&str>,
     parent_arn: &str,
 ) -> Result<(ExecutionSummary, MachineKind)> {
-    let (sm, revision, version_arn, alias_arn) = resolve_target(svc, machine_arn).await?;
-    check_name(&name)?;
-    let input = parse_input(input)?;
-    let execution_arn = match sm.kind {
-        MachineKind::Standard => svc.scope.execution_arn(&sm.name, &name),
-        MachineKind::Express => {
-            svc.scope.express_execution_arn(&sm.name, &name, &statecraft_core::ids::uuid(&SystemEnv))
-        }
-    };
-    let started = svc
-        .engine
-        .start(StartRequest {
-            execution_arn,
-            name,
-            state_machine_arn: sm.arn.clone(),
-            state_machine_name: sm.name.clone(),
-            version_arn,
-            alias_arn,
-            kind: sm.kind,
-            revision,
-            input,
-            trace_header: None,
-            parent_arn: Some(parent_arn.to_string()),
-        })
-        .await
-        .map_err(engine_error)?;
-    Ok((started.summary, sm.kind))
+    start_inner(svc, machine_arn, Some(name), input, None, false, Some(parent_arn.to_string())).await
 }

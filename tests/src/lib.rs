@@ -30,6 +30,26 @@ pub fn statecraft_bin() -> PathBuf {
     bin
 }
 
+/// Copies an example (a directory tree) to `to`, leaving out what a run of it leaves behind
+/// (its data directory, outputs, Python caches, logs), so a test works on a clean copy.
+pub fn copy_example(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let left_behind = [".statecraft", "results", "thumbnails", "__pycache__", "approvals.log"];
+        if left_behind.iter().any(|n| name == *n) {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            copy_example(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+        }
+    }
+}
+
 /// The shared corpora directory (`STATECRAFT_SHARED`, else `../shared` next to the
 /// workspace), if present.
 pub fn shared_dir() -> Option<PathBuf> {

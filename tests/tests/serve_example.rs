@@ -10,28 +10,9 @@ use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use common::*;
 use serde_json::{json, Value};
 use statecraft_tests::serve::ServeOptions;
-use statecraft_tests::workspace;
-use std::path::Path;
+use statecraft_tests::{copy_example, workspace};
 use std::process::Command;
 use std::time::Duration;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        // What a run leaves behind is not part of the example.
-        if [".statecraft", "results", "thumbnails", "__pycache__"].iter().any(|n| name == *n) {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn image_pipeline_runs_through_serve() {
@@ -41,7 +22,7 @@ async fn image_pipeline_runs_through_serve() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let example = tmp.path().join("image-pipeline");
-    copy_dir(&workspace().join("examples/image-pipeline"), &example);
+    copy_example(&workspace().join("examples/image-pipeline"), &example);
     let server =
         ServeOptions::new().config(example.join("statecraft.toml")).data_dir(tmp.path().join("data")).start();
     let sfn = sfn(&server);

@@ -1,4 +1,5 @@
-//! The SAM template at the repository root passes `cfn-lint` and `sam validate --lint` (both
+//! The SAM templates (the stack's at the repository root, and the manual-approval example's)
+//! pass `cfn-lint` and `sam validate --lint` (both
 //! offline, no credentials). The tools are looked for on `PATH`, then in the venv that
 //! `infra/sam-deps.sh` (and `make lint-template`) installs them into; when neither has
 //! them the test says so loudly and passes.
@@ -54,20 +55,26 @@ fn run(tool: &Path, args: &[&str]) {
     );
 }
 
+const TEMPLATES: [&str; 2] = ["template.yaml", "examples/manual-approval/template.yaml"];
+
 #[test]
-fn template_passes_cfn_lint() {
-    assert!(root().join("template.yaml").is_file(), "template.yaml is missing");
+fn templates_pass_cfn_lint() {
+    for t in TEMPLATES {
+        assert!(root().join(t).is_file(), "{t} is missing");
+    }
     match find("cfn-lint") {
-        Some(tool) => run(&tool, &["template.yaml"]),
+        Some(tool) => run(&tool, &TEMPLATES),
         None => skip("cfn-lint"),
     }
 }
 
 #[test]
-fn template_passes_sam_validate_lint() {
+fn templates_pass_sam_validate_lint() {
     match find("sam") {
         Some(tool) => {
-            run(&tool, &["validate", "--lint", "--template", "template.yaml", "--region", "us-east-1"])
+            for t in TEMPLATES {
+                run(&tool, &["validate", "--lint", "--template", t, "--region", "us-east-1"]);
+            }
         }
         None => skip("sam"),
     }

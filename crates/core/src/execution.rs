@@ -650,8 +650,13 @@ impl<'a> Machine<'a> {
     /// (`TaskStateAborted`) before the branch fails, as AWS records it.
     fn record_branch_task_abort(&mut self, fid: u32) {
         let Some(frame) = self.frame(fid) else { return };
-        let Some(parent) = frame.parent.and_then(|p| self.frame(p.frame)) else { return };
-        let in_parallel = matches!(&parent.blocked, Blocked::Children(f) if matches!(f.kind, crate::states::fanout::FanoutKind::Parallel { .. }));
+        let in_parallel = match frame.parent.and_then(|p| self.frame(p.frame)) {
+            Some(parent) => {
+                matches!(&parent.blocked, Blocked::Children(f) if matches!(f.kind, crate::states::fanout::FanoutKind::Parallel { .. }))
+            }
+            // A detached Parallel branch is the root frame of its own record.
+            None => self.exec.origin.as_ref().is_some_and(|o| o.kind == crate::detached::ChildKind::Branch),
+        };
         let state = self.def.state(frame.state_ref());
         if in_parallel && matches!(state.kind, Kind::Task(_)) {
             self.emit(
@@ -809,9 +814,36 @@ impl<'a> Machine<'a> {
     }
 
     fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        if let Some(origin) = self.exec.origin.clone() {
+            return self.abort_child(origin, error, cause);
+        }
         self.capture_redrive_point();
         self.abort_all();
         self.finish_execution(Status::Aborted, None, Some(ErrorInfo { error, cause }));
+    }
+
+    /// A detached child whose fan-out failed or was cancelled while it ran: its running states
+    /// are recorded as aborted, then (a Map iteration) `MapIterationAborted`, as the embedded
+    /// mode records a running sibling of a failed child. It reports nothing to its fan-out,
+    /// which is already decided.
+    fn abort_child(&mut self, origin: crate::detached::Origin, error: Option<String>, cause: Option<String>) {
+        use crate::detached::ChildKind;
+        self.abort_all();
+        if origin.kind == ChildKind::Iteration {
+            let id = self.exec.next_event_id;
+            self.exec.next_event_id += 1;
+            let kind = EventKind::MapIterationAborted {
+                name: origin.state_name.clone(),
+                index: u64::from(origin.index),
+            };
+            self.out.history.push(HistoryEvent { id, previous_event_id: id - 1, timestamp: self.now, kind });
+        }
+        self.exec.status = Status::Aborted;
+        self.exec.stop_time = Some(self.now);
+        self.exec.error = error;
+        self.exec.cause = cause;
+        self.exec.frames.clear();
+        self.work.clear();
     }
 
     /// Remembers where the top-level frame is, before a stop or timeout removes it.

@@ -118,9 +118,26 @@ fn run_detached(def: &Definition, input: Value) -> (Status, Option<Value>, Vec<S
                                 j.decided = true;
                                 let has_tol = j.tolerance.0.is_some() || j.tolerance.1.is_some();
                                 let failure: Failure = fanout_failure(has_tol, f);
+                                let parent = (j.parent, j.frame, j.seq);
+                                // Siblings still running are stopped before the parent hears
+                                // of the failure, as a serverless shell does.
+                                let siblings: Vec<usize> = child_join
+                                    .iter()
+                                    .filter(|(r, (i, _))| *i == ji && **r != rec)
+                                    .map(|(r, _)| *r)
+                                    .collect();
+                                for sibling in siblings {
+                                    if !records[sibling].is_finished() {
+                                        let stop = Event::Stopped { error: None, cause: None };
+                                        let step = records[sibling].apply(def, stop, &env);
+                                        history.extend(
+                                            step.history.iter().map(|e| e.kind.type_name().to_string()),
+                                        );
+                                    }
+                                }
                                 queue.push_back((
-                                    j.parent,
-                                    Event::FanoutFailed { frame: j.frame, seq: j.seq, failure },
+                                    parent.0,
+                                    Event::FanoutFailed { frame: parent.1, seq: parent.2, failure },
                                 ));
                                 continue;
                             }
@@ -260,6 +277,30 @@ fn a_map_of_tasks_agrees() {
 #[test]
 fn a_failing_iteration_fails_the_map_in_both_modes() {
     let (status, _) = same_in_both_modes(map_of_tasks(1, json!({})), json!([1, "boom", 3]));
+    assert_eq!(status, Status::Failed);
+}
+
+#[test]
+fn running_siblings_of_a_failed_iteration_are_aborted_in_both_modes() {
+    // All three start at once; the first fails while the others still wait on their tasks.
+    let def = map_of_tasks(0, json!({}));
+    let (status, _) = same_in_both_modes(def.clone(), json!(["boom", 1, 2]));
+    assert_eq!(status, Status::Failed);
+    let def = parse(&def.to_string(), MachineType::Standard).into_result().expect("valid");
+    let (_, _, history) = run_detached(&def, json!(["boom", 1, 2]));
+    let count = |t: &str| history.iter().filter(|h| *h == t).count();
+    assert_eq!((count("MapIterationAborted"), count("TaskStateAborted")), (2, 2), "{history:?}");
+    assert_eq!(history.last().map(String::as_str), Some("ExecutionFailed"));
+}
+
+#[test]
+fn a_failing_parallel_branch_agrees() {
+    // Both branches' tasks are pending when B's answer ("boom") fails it: A's is aborted.
+    let task = |path: &str| json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "InputPath": path, "End": true});
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "B", "States": {"B": task("$.b")}},
+        {"StartAt": "A", "States": {"A": task("$.a")}}]}}});
+    let (status, _) = same_in_both_modes(def, json!({"a": 1, "b": "boom"}));
     assert_eq!(status, Status::Failed);
 }
 

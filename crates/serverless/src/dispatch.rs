@@ -12,11 +12,11 @@ use crate::bus::Outgoing;
 use crate::driver::{Error, Result, ServerlessDriver};
 use crate::message::{Body, Message, RecordRef};
 use crate::record::{Join, Rec};
-use crate::step::Spec;
+use crate::step::{Delivery, Input, Spec};
 use serde_json::{json, Value};
 use statecraft_asl::Resource;
 use statecraft_core::detached::{decide, fanout_failure, ChildFinished, FanoutStart};
-use statecraft_core::{Decision, Effect, Failure, TaskRequest};
+use statecraft_core::{Decision, Effect, Event, Failure, TaskRequest};
 use statecraft_runtime::engine::transition::task_key;
 use statecraft_runtime::env::now_millis;
 use statecraft_runtime::fanout_store::FanoutRecord;
@@ -55,8 +55,16 @@ impl ServerlessDriver {
                     }
                 }
                 Effect::CancelFanout { frame, seq } => {
-                    match self.inner.fanouts.decide(&rec.r.fanout_key(frame, seq)).await {
-                        Ok(_) | Err(ports::Error::NotFound) => {}
+                    let key = rec.r.fanout_key(frame, seq);
+                    match self.inner.fanouts.decide(&key).await {
+                        Ok(_) => {
+                            // Children still running record their abort, unless the whole
+                            // execution ended (its terminal event stays the last one).
+                            if !rec.live.exec.is_finished() {
+                                self.abort_running(&rec.r.exec, &key, None).await?;
+                            }
+                        }
+                        Err(ports::Error::NotFound) => {}
                         Err(e) => return Err(e.into()),
                     }
                 }
@@ -191,6 +199,9 @@ impl ServerlessDriver {
             Decision::Fail => {
                 let Err(failure) = &c.outcome else { return Ok(()) };
                 if self.inner.fanouts.decide(key).await? || redo {
+                    // Siblings still running are aborted before the parent hears of the
+                    // failure, so their events come before the state's own, as embedded.
+                    self.abort_running(&r.exec, key, Some(child.index)).await?;
                     let tolerance = join.tolerated_count.is_some() || join.tolerated_percentage.is_some();
                     let Failure { error, cause } = fanout_failure(tolerance, failure.clone());
                     out.step.push(msg(&join.parent, Body::FanoutFailed { frame, seq, error, cause }, 0));
@@ -214,6 +225,41 @@ impl ServerlessDriver {
             }
         }
         Ok(())
+    }
+}
+
+impl ServerlessDriver {
+    /// Stops the children of a decided fan-out that are still running (started, with no
+    /// outcome; `except` is the one that just failed): each records its running states as
+    /// aborted (and `MapIterationAborted`) in a commit of its own. Children claimed but not
+    /// yet started never will be; children that end meanwhile are left as they ended. Safe to
+    /// repeat: stopping a finished child changes nothing.
+    /// (Boxed: stopping a child may cancel its own fan-outs, which comes back here.)
+    fn abort_running<'a>(
+        &'a self,
+        exec: &'a str,
+        key: &'a str,
+        except: Option<u32>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
+        Box::pin(async move {
+            let Some((_, counts)) = self.inner.fanouts.get_fanout(key).await? else { return Ok(()) };
+            if counts.running() == 0 {
+                return Ok(());
+            }
+            let ended = self.inner.fanouts.results(key).await?;
+            for index in 0..counts.started {
+                if Some(index) == except || ended.get(index as usize).is_some_and(Option::is_some) {
+                    continue;
+                }
+                let r = RecordRef::child(exec, key, index);
+                let stop = Delivery {
+                    input: Input::Event(Event::Stopped { error: None, cause: None }),
+                    redelivered: false,
+                };
+                self.process(&r, std::slice::from_ref(&stop)).await?;
+            }
+            Ok(())
+        })
     }
 }
 

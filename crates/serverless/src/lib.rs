@@ -25,7 +25,7 @@
 //! | `InvokeTask` (activity) | `{taskToken, input, activityArn}` published to the activity's SNS topic; GetActivityTask reads the activity's SQS queue subscribed to it |
 //! | `StartFanout` | the fan-out record with every child's input, then start messages for the children its concurrency allows |
 //! | `ChildFinished` | the child's outcome counted; the join rule decides: start another child, or send `FanoutCompleted` / `FanoutFailed` to the parent (results are read from the fan-out store) |
-//! | `CancelFanout` | the fan-out is marked decided: no more children start |
+//! | `CancelFanout` | the fan-out is marked decided: no more children start, running ones are stopped |
 //!
 //! Nothing of unbounded size travels in SQS (256 KiB): task inputs stay in the outbox, child
 //! inputs and results in the fan-out store; only a task's result rides in its message, and one
@@ -106,8 +106,9 @@
 //! `statecraft-aws` in the functions ([`aws::from_env`]) and the integration tests, memory in
 //! the fast protocol tests), runs no service integrations besides Lambda in the task
 //! runner, and cannot interrupt a task already running when its state is aborted (its late
-//! result is stale). Running children of a fan-out that fails or is cancelled run to their end;
-//! only children not yet started are held back.
+//! result is stale). When a fan-out fails or is cancelled, its running children are stopped
+//! (their running states recorded as aborted, then `MapIterationAborted`, before the parent
+//! records the failure, as the embedded mode does) and children not yet started never start.
 
 pub mod api;
 pub mod aws;

@@ -216,6 +216,20 @@ fn machines() -> Vec<(&'static str, Value, Value)> {
             json!({"items": [{"double": 1}, {"fail": "ItemFailed", "message": "item 2"}, {"double": 3}]}),
         ),
         (
+            "map-aborts-running-siblings",
+            json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+                "ItemProcessor": {"StartAt": "D", "States": {"D": {"Type": "Task", "Resource": WORKER, "End": true}}}}}}),
+            // The first item is still running when the second fails: it is aborted.
+            json!({"items": [{"double": 1, "sleep_ms": 3000}, {"fail": "ItemFailed", "message": "item 2"}]}),
+        ),
+        (
+            "parallel-aborts-a-running-branch",
+            json!({"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "Slow", "States": {"Slow": lambda(json!({"double": 2, "sleep_ms": 3000}), None)}},
+                {"StartAt": "Fails", "States": {"Fails": lambda(json!({"fail": "BranchFailed", "message": "b"}), None)}}]}}}),
+            json!({}),
+        ),
+        (
             "variables-and-jsonata",
             json!({"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
                 "Set": {"Type": "Pass", "Assign": {"total": "{% $sum($states.input.xs) %}"}, "Next": "Call"},

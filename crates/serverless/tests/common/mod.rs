@@ -344,6 +344,7 @@ pub async fn env(test: &str, opts: Opts) -> Option<Env> {
             arn: queue_arn(q.rsplit('/').next().unwrap_or_default()),
             duplicates: opts.duplicates,
             lose_first_delete: opts.lose_first_delete && Some(&q) == env.start_queue.as_ref(),
+            per_message: q == env.task_queue,
             stats: env.mapping.clone(),
             deleted_once: Mutex::new(HashSet::new()),
         };
@@ -370,6 +371,8 @@ struct Mapping {
     arn: String,
     duplicates: bool,
     lose_first_delete: bool,
+    /// One invocation per message, not awaited by the receive loop (the task queue's mapping).
+    per_message: bool,
     stats: Arc<MappingStats>,
     deleted_once: Mutex<HashSet<String>>,
 }
@@ -438,6 +441,29 @@ impl Mapping {
                 }));
             }
             self.stats.delivered.fetch_add(records.len() as u64, Ordering::Relaxed);
+            if self.per_message {
+                // The task runner's mapping: batch size 1, one invocation per message, as many
+                // at once as there are messages (Lambda scales out), so a long task holds up
+                // no other. Each invocation deletes its own message when it succeeds.
+                for record in records {
+                    let id = record["messageId"].as_str().unwrap_or_default().to_string();
+                    let receipt = receipts.remove(&id).unwrap_or_default();
+                    let (driver, sqs, queue, stats) =
+                        (self.driver.clone(), self.sqs.clone(), self.queue_url.clone(), self.stats.clone());
+                    tokio::spawn(async move {
+                        let event =
+                            serde_json::from_value(json!({ "Records": [record] })).expect("SQS event");
+                        if driver.handle_sqs(event).await.batch_item_failures.is_empty() {
+                            stats.deletes.fetch_add(1, Ordering::Relaxed);
+                            let _ =
+                                sqs.delete_message().queue_url(queue).receipt_handle(receipt).send().await;
+                        } else {
+                            stats.failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                }
+                continue;
+            }
             let event = serde_json::from_value(json!({ "Records": records })).expect("SQS event");
             let response = self.driver.handle_sqs(event).await;
             let failed: HashSet<String> =

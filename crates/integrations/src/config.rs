@@ -10,7 +10,6 @@
 
 use crate::Error;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_smithy_http_client::tls;
 
 /// Overrides of the standard AWS configuration; the default overrides nothing. The shell fills
 /// it from `statecraft.toml`.
@@ -73,19 +72,11 @@ pub(crate) struct Clients {
 /// ring). Handy for building other clients against the same account and endpoints.
 pub async fn sdk_config(config: &Config) -> Result<SdkConfig, Error> {
     check_endpoints(config)?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(statecraft_aws::http_client());
     if let Some(region) = &config.region {
         loader = loader.region(Region::new(region.clone()));
     }
     Ok(loader.load().await)
-}
-
-/// HTTPS (and plain HTTP, for local endpoints) with rustls on ring: the SDK's default TLS stack
-/// is aws-lc-rs, a much longer C build, for nothing these calls need.
-pub(crate) fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
-        .build_https()
 }
 
 fn check_endpoints(config: &Config) -> Result<(), Error> {
@@ -126,7 +117,7 @@ impl Clients {
                     b.set_behavior_version(Some(BehaviorVersion::latest()));
                 }
                 if sdk.http_client().is_none() {
-                    b.set_http_client(Some(http_client()));
+                    b.set_http_client(Some(statecraft_aws::http_client()));
                 }
                 b.set_region(region.clone());
                 if let Some(url) = $endpoint.as_ref().or(config.endpoint_url.as_ref()) {

@@ -72,7 +72,8 @@ pub(crate) struct Clients {
 /// ring). Handy for building other clients against the same account and endpoints.
 pub async fn sdk_config(config: &Config) -> Result<SdkConfig, Error> {
     check_endpoints(config)?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(statecraft_aws::http_client());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(statecraft_aws::http_client());
     if let Some(region) = &config.region {
         loader = loader.region(Region::new(region.clone()));
     }

@@ -67,10 +67,10 @@ async fn waits_through_sqs_delays_and_chained_delays() {
     assert_eq!(counts["WaitStateExited"], 2);
 }
 
-/// Items in the big-Map test: 100 by default (moto serves one request at a time, so 1,000 take
-/// minutes); `STATECRAFT_MAP_ITEMS=1000` for the full size.
+/// Items in the big-Map test: 1,000 (about two minutes on moto, which serves one request at a
+/// time); `STATECRAFT_MAP_ITEMS` sets another size.
 fn map_items() -> u32 {
-    std::env::var("STATECRAFT_MAP_ITEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(100)
+    std::env::var("STATECRAFT_MAP_ITEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,73 +1,19 @@
-//! Test support: a moto server in server mode, started by the tests themselves, and fresh
-//! tables per test.
+//! Test support: moto in server mode, started once per test binary by `infra/moto/start.sh`
+//! (the script every moto-backed test uses: it installs moto into the cached test venv, and
+//! stops it when this process exits), and fresh tables per test.
 //!
 //! `STATECRAFT_MOTO_ENDPOINT` names a running moto (or DynamoDB Local) to use instead. Started
-//! here, moto serves one request at a time (werkzeug without threads): its transactions are not
+//! here, moto serves one request at a time (`MOTO_THREADED=0`): its transactions are not
 //! atomic against each other when it serves several at once, which the concurrency tests would
-//! otherwise see. It binds 127.0.0.1 on a free port and prints the port; it exits when the test
-//! process ends (its standard input closes), and [`Moto`] kills it when dropped.
+//! otherwise see.
 
 #![allow(dead_code, unreachable_pub)]
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use statecraft_aws::{create_tables, http_client, DynamoStore, Tables};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
-
-const SERVER: &str = r#"
-import os, sys, threading
-from werkzeug.serving import make_server
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-app = DomainDispatcherApplication(create_backend_app)
-server = make_server("127.0.0.1", 0, app, threaded=False)
-print(server.server_port, flush=True)
-def watch():
-    sys.stdin.read()
-    os._exit(0)
-threading.Thread(target=watch, daemon=True).start()
-server.serve_forever()
-"#;
-
-/// A moto server this process started.
-pub struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
-
-impl Moto {
-    pub fn start() -> anyhow::Result<Moto> {
-        let started = Instant::now();
-        let mut child = Command::new("python3")
-            .args(["-c", SERVER])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let port: u16 = line.trim().parse().map_err(|_| anyhow::anyhow!("moto printed {line:?}"))?;
-        let endpoint = format!("http://127.0.0.1:{port}");
-        // It printed its port once bound; wait until it answers HTTP too.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "moto did not answer on {endpoint}");
-            std::thread::yield_now();
-        }
-        eprintln!("moto started on {endpoint} in {:?}", started.elapsed());
-        Ok(Moto { child, endpoint })
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::sync::OnceLock;
 
 /// The endpoint of the moto every test of this process shares.
 pub fn endpoint() -> String {
@@ -76,10 +22,23 @@ pub fn endpoint() -> String {
             return e;
         }
     }
-    static MOTO: OnceLock<Mutex<Option<Moto>>> = OnceLock::new();
-    let moto = MOTO.get_or_init(|| Mutex::new(Some(Moto::start().expect("start moto"))));
-    let guard = moto.lock().unwrap_or_else(|e| e.into_inner());
-    guard.as_ref().map(|m| m.endpoint.clone()).expect("moto running")
+    static MOTO: OnceLock<String> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/moto/start.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .env("MOTO_PARENT_PID", std::process::id().to_string())
+            .env("MOTO_THREADED", "0")
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run infra/moto/start.sh");
+        assert!(out.status.success(), "infra/moto/start.sh failed ({}); see its output above", out.status);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let endpoint = stdout.lines().last().unwrap_or_default().trim().to_string();
+        assert!(endpoint.starts_with("http://"), "start.sh printed no endpoint: {stdout:?}");
+        endpoint
+    })
+    .clone()
 }
 
 /// A client for `endpoint` with dummy credentials.

@@ -373,6 +373,73 @@ async fn requests_per_transition() {
         let counts = type_counts(&history(&env, &arn).await);
         record_measurement(label, &used, &counts);
     }
+    record_item_sizes(&env.name).await;
+}
+
+/// DynamoDB's size of an attribute value (names count where they appear).
+fn value_size(v: &aws_sdk_dynamodb::types::AttributeValue) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    match v {
+        A::S(s) | A::N(s) => s.len(),
+        A::B(b) => b.as_ref().len(),
+        A::Bool(_) | A::Null(_) => 1,
+        A::M(m) => 3 + m.iter().map(|(k, v)| k.len() + value_size(v) + 1).sum::<usize>(),
+        A::L(l) => 3 + l.iter().map(|v| value_size(v) + 1).sum::<usize>(),
+        A::Ss(x) | A::Ns(x) => x.iter().map(String::len).sum(),
+        _ => 0,
+    }
+}
+
+/// The sizes of the items the three workloads left (what each write is billed on: 1 WRU per
+/// KB, twice in a transaction), appended to target/serverless-measurements.md.
+async fn record_item_sizes(prefix: &str) {
+    let client = dynamodb_client(&services().expect("services").moto);
+    let table = statecraft_aws::Tables::with_prefix(prefix).executions;
+    let mut kinds: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(&table)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("Scan");
+        for item in page.items.unwrap_or_default() {
+            let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let (pk, sk) = (text("pk"), text("sk"));
+            let kind = match (pk.split('#').next().unwrap_or(""), sk.split('#').next().unwrap_or("")) {
+                ("E", "E") => "execution head",
+                ("E", "H") => "history event",
+                ("E", "O") => "outbox entry",
+                ("T", _) => "task token",
+                ("F", "H") => "history event (child)",
+                ("F", _) => "fan-out record/child",
+                ("E", _) => "execution other",
+                _ => "other",
+            };
+            let size: usize = item.iter().map(|(k, v)| k.len() + value_size(v)).sum();
+            let e = kinds.entry(kind).or_insert((0, 0, 0));
+            e.0 += 1;
+            e.1 += size;
+            e.2 = e.2.max(size);
+        }
+        match page.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => break,
+        }
+    }
+    let mut text = String::from("\n| item kind | items | mean bytes | max bytes |\n|---|---|---|---|\n");
+    for (kind, (count, total, max)) in &kinds {
+        text.push_str(&format!("| {kind} | {count} | {} | {max} |\n", total / count.max(&1)));
+    }
+    eprint!("{text}");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/serverless-measurements.md");
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = f.write_all(text.as_bytes());
+    }
 }
 
 /// Appends one workload's counts to target/serverless-measurements.md (and prints them).

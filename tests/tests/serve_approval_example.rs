@@ -22,7 +22,7 @@ async fn approval_url(log: &Path, order: &str) -> String {
         let text = std::fs::read_to_string(log).ok()?;
         text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find_map(|v| {
             let url = v["url"].as_str()?;
-            v["subject"].as_str().map_or(true, |s| s.contains(order)).then(|| url.to_string())
+            v["subject"].as_str().is_none_or(|s| s.contains(order)).then(|| url.to_string())
         })
     })
     .await

@@ -91,22 +91,11 @@ async fn run(router: &axum::Router, name: &str, definition: &Value, input: &Valu
         assert!(Instant::now() < deadline, "{arn} still running after {LIMIT:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let mut types = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut req = json!({"executionArn": arn, "maxResults": 1000});
-        if let Some(t) = &token {
-            req["nextToken"] = json!(t);
-        }
-        let page = ok(router, "GetExecutionHistory", req).await;
-        for e in page["events"].as_array().cloned().unwrap_or_default() {
-            types.push(e["type"].as_str().unwrap_or("?").to_string());
-        }
-        match page["nextToken"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let types = history_on(router, &arn)
+        .await
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or("?").to_string())
+        .collect();
     let text = |k: &str| done[k].as_str().map(str::to_string);
     Outcome {
         status: text("status").unwrap_or_default(),

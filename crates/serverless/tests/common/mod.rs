@@ -552,6 +552,11 @@ where
 
 /// The whole history.
 pub async fn history(env: &Env, arn: &str) -> Vec<Value> {
+    history_on(&env.router, arn).await
+}
+
+/// The whole history, through any API router.
+pub async fn history_on(router: &axum::Router, arn: &str) -> Vec<Value> {
     let mut events = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -559,7 +564,7 @@ pub async fn history(env: &Env, arn: &str) -> Vec<Value> {
         if let Some(t) = &token {
             req["nextToken"] = json!(t);
         }
-        let v = ok(&env.router, "GetExecutionHistory", req).await;
+        let v = ok(router, "GetExecutionHistory", req).await;
         events.extend(v["events"].as_array().cloned().unwrap_or_default());
         match v["nextToken"].as_str() {
             Some(t) => token = Some(t.to_string()),

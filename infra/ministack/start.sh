@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Starts ministack (a local AWS emulator: CloudFormation with the SAM transform, Lambda running
+# provided.* bootstraps as local processes behind a Lambda Runtime API, SQS event source
+# mappings, DynamoDB, SNS, API Gateway v2) on 127.0.0.1 for the deployed-shape serverless
+# tests, from its venv (infra/ministack/deps.sh installs it when missing). Prints the endpoint
+# (http://127.0.0.1:PORT) as the last line of stdout.
+#
+#   infra/ministack/start.sh [PORT]    PORT defaults to $MINISTACK_PORT, else a free port
+#
+# Environment:
+#   STATECRAFT_CACHE         where the venv and the pid/log files live
+#                            (default ${XDG_CACHE_HOME:-$HOME/.cache}/statecraft)
+#   MINISTACK_PARENT_PID     stop this ministack when that process exits (test binaries pass
+#                            their own pid, so no ministack outlives `cargo test`)
+#
+# The functions ministack runs inherit its environment; AWS_ENDPOINT_URL is set to this
+# ministack so their SDK clients call back into it.
+#
+# Exit codes: 0 started (or already running on PORT), 2 Python/venv/pip unavailable (callers
+# may skip), 1 ministack did not come up.
+set -euo pipefail
+
+cache="${STATECRAFT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statecraft}"
+mkdir -p "$cache"
+
+status=0
+python="$("$(dirname "$0")/deps.sh")" || status=$?
+if [[ $status -ne 0 ]]; then
+  exit "$status"
+fi
+
+port="${1:-${MINISTACK_PORT:-}}"
+if [[ -z "$port" ]]; then
+  port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+fi
+endpoint="http://127.0.0.1:$port"
+pidfile="$cache/ministack-$port.pid"
+logfile="$cache/ministack-$port.log"
+
+answers() {
+  "$python" - "$endpoint" <<'PY'
+import sys, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1] + "/_ministack/health", timeout=1).read()
+except Exception:
+    sys.exit(1)
+PY
+}
+
+if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && answers; then
+  echo "$endpoint"
+  exit 0
+fi
+
+# setsid: ministack outlives this script, in a session (and process group) of its own with
+# the function processes it spawns, stopped by stop.sh or the watchdog below. The shell records
+# its own pid, which `exec` hands to ministack. Its working directory is the cache, so what it
+# writes stays out of the source tree.
+rm -f "$pidfile"
+GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 AWS_ENDPOINT_URL="$endpoint" MINISTACK_HOST=localhost \
+  setsid bash -c 'echo $$ >"$1"; cd "$2" && exec "$3" -m ministack' ministack "$pidfile" "$cache" "$python" \
+  >"$logfile" 2>&1 </dev/null &
+for _ in $(seq 50); do [[ -s "$pidfile" ]] && break; sleep 0.1; done
+
+if [[ -n "${MINISTACK_PARENT_PID:-}" ]]; then
+  ms_pid="$(cat "$pidfile")"
+  # A watchdog, detached like ministack: polls the parent once a second, then stops
+  # ministack's process group (ministack and the function processes it spawned). The log is kept
+  # (it has the functions' output) until stop.sh or the next start on this port.
+  setsid bash -c '
+    while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+    kill -- "-$2" 2>/dev/null
+    rm -f "$3"
+  ' watchdog "$MINISTACK_PARENT_PID" "$ms_pid" "$pidfile" >/dev/null 2>&1 </dev/null &
+fi
+
+deadline=$((SECONDS + 60))
+until answers; do
+  if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "ministack: it exited; log follows" >&2
+    cat "$logfile" >&2
+    rm -f "$pidfile"
+    exit 1
+  fi
+  if ((SECONDS > deadline)); then
+    echo "ministack: no answer from $endpoint within 60s; log follows" >&2
+    cat "$logfile" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "$endpoint"

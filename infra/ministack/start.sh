@@ -52,12 +52,18 @@ if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && answers; th
   exit 0
 fi
 
+# The functions inherit ministack's environment: the caller's AWS_* and STATECRAFT_* variables
+# (a real account's credentials or endpoints, a STATECRAFT_TOKEN) stay out of it.
+unset_args=()
+while IFS= read -r v; do unset_args+=(-u "$v"); done < <(compgen -e | grep -E '^(AWS_|STATECRAFT_)' || true)
+# Logs of earlier runs (kept for a failed test's post-mortem) go after a day.
+find "$cache" -maxdepth 1 -name 'ministack-*.log' -mtime +1 -delete 2>/dev/null || true
+rm -f "$pidfile"
 # setsid: ministack outlives this script, in a session (and process group) of its own with
 # the function processes it spawns, stopped by stop.sh or the watchdog below. The shell records
 # its own pid, which `exec` hands to ministack. Its working directory is the cache, so what it
 # writes stays out of the source tree.
-rm -f "$pidfile"
-GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 AWS_ENDPOINT_URL="$endpoint" MINISTACK_HOST=localhost \
+env ${unset_args[@]+"${unset_args[@]}"} GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 AWS_ENDPOINT_URL="$endpoint" MINISTACK_HOST=localhost \
   setsid bash -c 'echo $$ >"$1"; cd "$2" && exec "$3" -m ministack' ministack "$pidfile" "$cache" "$python" \
   >"$logfile" 2>&1 </dev/null &
 for _ in $(seq 50); do [[ -s "$pidfile" ]] && break; sleep 0.1; done
@@ -89,4 +95,5 @@ until answers; do
   fi
   sleep 0.2
 done
+echo "ministack: $endpoint (log: $logfile)" >&2
 echo "$endpoint"

@@ -73,9 +73,14 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The two bootstraps: this package's, and the api function's next to it.
+/// The two bootstraps: this package's, and the api function's next to it; or both from
+/// `STATECRAFT_BOOTSTRAP_DIR` (e.g. `target/release`, to measure release builds).
 fn bootstraps() -> (PathBuf, PathBuf) {
-    let step = PathBuf::from(env!("CARGO_BIN_EXE_statecraft-step"));
+    let step = match std::env::var_os("STATECRAFT_BOOTSTRAP_DIR") {
+        Some(dir) => Path::new(&dir).join(format!("statecraft-step{}", std::env::consts::EXE_SUFFIX)),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_statecraft-step")),
+    };
+    assert!(step.exists(), "{} does not exist", step.display());
     let api = step.with_file_name(format!("statecraft-api{}", std::env::consts::EXE_SUFFIX));
     assert!(
         api.exists(),
@@ -394,6 +399,9 @@ async fn a_wait_longer_than_the_maximum_delay_chains_sqs_delays() {
     assert_eq!(output(&done), json!("waited"));
     let events = c.history(&arn).await;
     check_ids(&events);
+    let at = |t: &str| events.iter().find(|e| e["type"] == t).and_then(|e| e["timestamp"].as_f64()).unwrap();
+    let waited = at("WaitStateExited") - at("WaitStateEntered");
+    assert!(waited >= 4.99, "the Wait state lasted {waited} s in its history");
     assert_eq!(
         types(&events),
         [
@@ -674,7 +682,8 @@ async fn the_step_function_cold_start() {
     }
     let warm = times[1].min(times[2]);
     note(&format!(
-        "ministack (local measurement): step bootstrap cold invoke {:?}, warm {:?}, init ≈ {:?}",
+        "ministack (local measurement): step bootstrap ({}) cold invoke {:?}, warm {:?}, init ≈ {:?}",
+        bootstraps().0.display(),
         times[0],
         warm,
         times[0].saturating_sub(warm)

@@ -36,6 +36,9 @@ fi
 endpoint="http://127.0.0.1:$port"
 pidfile="$cache/ministack-$port.pid"
 logfile="$cache/ministack-$port.log"
+# ministack's temporary files (each function's unpacked code: some 400 MB for the debug
+# bootstraps), removed with it by stop.sh or the watchdog.
+tmpdir="$cache/ministack-$port.tmp"
 
 answers() {
   "$python" - "$endpoint" <<'PY'
@@ -56,14 +59,17 @@ fi
 # (a real account's credentials or endpoints, a STATECRAFT_TOKEN) stay out of it.
 unset_args=()
 while IFS= read -r v; do unset_args+=(-u "$v"); done < <(compgen -e | grep -E '^(AWS_|STATECRAFT_)' || true)
-# Logs of earlier runs (kept for a failed test's post-mortem) go after a day.
+# Logs of earlier runs (kept for a failed test's post-mortem), and temporary files a killed
+# watchdog left, go after a day.
 find "$cache" -maxdepth 1 -name 'ministack-*.log' -mtime +1 -delete 2>/dev/null || true
+find "$cache" -maxdepth 1 -name 'ministack-*.tmp' -mtime +1 -exec rm -rf {} + 2>/dev/null || true
 rm -f "$pidfile"
+rm -rf "$tmpdir" && mkdir -p "$tmpdir"
 # setsid: ministack outlives this script, in a session (and process group) of its own with
 # the function processes it spawns, stopped by stop.sh or the watchdog below. The shell records
 # its own pid, which `exec` hands to ministack. Its working directory is the cache, so what it
 # writes stays out of the source tree.
-env ${unset_args[@]+"${unset_args[@]}"} GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 AWS_ENDPOINT_URL="$endpoint" MINISTACK_HOST=localhost \
+env ${unset_args[@]+"${unset_args[@]}"} TMPDIR="$tmpdir" GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 AWS_ENDPOINT_URL="$endpoint" MINISTACK_HOST=localhost \
   setsid bash -c 'echo $$ >"$1"; cd "$2" && exec "$3" -m ministack' ministack "$pidfile" "$cache" "$python" \
   >"$logfile" 2>&1 </dev/null &
 for _ in $(seq 50); do [[ -s "$pidfile" ]] && break; sleep 0.1; done
@@ -77,7 +83,9 @@ if [[ -n "${MINISTACK_PARENT_PID:-}" ]]; then
     while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
     kill -- "-$2" 2>/dev/null
     rm -f "$3"
-  ' watchdog "$MINISTACK_PARENT_PID" "$ms_pid" "$pidfile" >/dev/null 2>&1 </dev/null &
+    sleep 1
+    rm -rf "$4"
+  ' watchdog "$MINISTACK_PARENT_PID" "$ms_pid" "$pidfile" "$tmpdir" >/dev/null 2>&1 </dev/null &
 fi
 
 deadline=$((SECONDS + 60))

@@ -18,4 +18,5 @@ for f in "${pidfiles[@]}"; do
     kill -- "-$pid" 2>/dev/null || kill "$pid" || true
   fi
   rm -f "$f" "${f%.pid}.log"
+  rm -rf "${f%.pid}.tmp"
 done

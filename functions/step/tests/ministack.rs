@@ -31,17 +31,26 @@
 //! exception as `Runtime.HandlerError`, and Retry/Catch need the function's own error type);
 //! our own functions are the Rust bootstraps.
 //!
-//! ministack does not check SigV4 unless started with `AUTH=true`, so API calls are unsigned
-//! (the route keeps the template's `AWS_IAM` authorization type).
+//! API calls are SigV4-signed (service `states`), as the AWS CLI signs them: the `POST /`
+//! route keeps the template's `AWS_IAM` authorization, for which ministack requires an
+//! `Authorization` header (it checks signatures only when started with `AUTH=true`).
+//!
+//! The Map runs 1,000 items by default (`STATECRAFT_MAP_ITEMS`), in about 20 s here; the whole
+//! file takes about a minute, a third of it zipping and deploying the debug bootstraps.
+//! What the moto tier already covers in process (duplicate delivery of every message, lost
+//! deletes, crashes between commit and effects, request counts) is not repeated here, except
+//! the one redelivery that goes through the deployed step function.
 //!
 //! # The bootstraps
 //!
 //! A host `cargo` build is an x86_64 Linux executable, which ministack runs as `bootstrap`
 //! (no cargo-lambda or zig). `CARGO_BIN_EXE_statecraft-step` is this package's; the api one is
 //! looked up next to it, where `cargo test --workspace` (and `make test-ministack`) build it
-//! because `functions/api` has an integration test of its own. Run this file alone with
-//! `cargo test -p statecraft-api-fn -p statecraft-step --test ministack`… or simply
-//! `make test-ministack`, so both are fresh.
+//! because `functions/api` has an integration test of its own (cargo builds a package's
+//! binaries only for its own integration tests). Run the tier with `make test-ministack`
+//! (`cargo test -p statecraft-api-fn -p statecraft-step`), so both bootstraps are fresh; with
+//! `-p statecraft-step` alone the api bootstrap may be missing (the tests then say so) or
+//! stale. `STATECRAFT_BOOTSTRAP_DIR=target/release` runs release builds instead.
 //!
 //! Without Python/venv/pip the tests skip loudly; with `STATECRAFT_E2E_REQUIRED=1` they fail.
 

@@ -83,10 +83,11 @@ fn workspace() -> PathBuf {
 }
 
 /// The two bootstraps: this package's, and the api function's next to it; or both from
-/// `STATECRAFT_BOOTSTRAP_DIR` (e.g. `target/release`, to measure release builds).
+/// `STATECRAFT_BOOTSTRAP_DIR` (e.g. `target/release`, relative to the workspace, to measure
+/// release builds).
 fn bootstraps() -> (PathBuf, PathBuf) {
     let step = match std::env::var_os("STATECRAFT_BOOTSTRAP_DIR") {
-        Some(dir) => Path::new(&dir).join(format!("statecraft-step{}", std::env::consts::EXE_SUFFIX)),
+        Some(dir) => workspace().join(dir).join(format!("statecraft-step{}", std::env::consts::EXE_SUFFIX)),
         None => PathBuf::from(env!("CARGO_BIN_EXE_statecraft-step")),
     };
     assert!(step.exists(), "{} does not exist", step.display());

@@ -24,7 +24,8 @@ run-once: build
 
 ## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite,
 ## `statecraft serve` under real clients, moto-backed integrations, the serverless tests on moto
-## and the SAM template's lint (when cfn-lint and sam are installed). `cargo test --workspace`
+## and on ministack (the real bootstraps deployed from template.yaml) and the SAM template's lint
+## (when cfn-lint and sam are installed). `cargo test --workspace`
 ## builds the `statecraft` binary the end-to-end tests drive (crates/cli has integration tests),
 ## so every dependency compiles once, under one feature resolution.
 test:

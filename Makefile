@@ -39,7 +39,7 @@ test-serverless:
 
 ## The deployed-shape tier: the real step and api bootstraps (host x86_64 builds) as Lambda
 ## functions in ministack, deployed from template.yaml (infra/ministack/). Both function
-## packages, so cargo builds both bootstraps (functions/step/tests/ministack.rs runs them).
+## packages, so cargo builds both bootstraps (functions/step/tests/ministack/ runs them).
 test-ministack:
 	$(CARGO) test -p statecraft-api-fn -p statecraft-step
 

@@ -1,5 +1,5 @@
 """Deploys Statecraft's template.yaml into a running ministack, as `sam deploy` would into AWS,
-for the deployed-shape tests (functions/step/tests/ministack.rs). Prints one JSON object with
+for the deployed-shape tests (functions/step/tests/ministack/main.rs). Prints one JSON object with
 what the tests need (API id, function names, queue URLs).
 
     python deploy.py ENDPOINT --template template.yaml --step BOOTSTRAP --api BOOTSTRAP \

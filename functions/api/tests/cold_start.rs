@@ -3,7 +3,7 @@
 //!
 //! Having an integration test also makes `cargo test --workspace` build this package's
 //! `statecraft-api` binary (cargo builds a package's binaries for its integration tests only),
-//! which the deployed-shape tests in `functions/step/tests/ministack.rs` run inside ministack.
+//! which the deployed-shape tests in `functions/step/tests/ministack/main.rs` run inside ministack.
 
 use std::process::Command;
 

@@ -4,7 +4,7 @@ BIN   := target/debug/statecraft
 EXAMPLE ?= retry-catch
 CASE    ?= SucceedsAfterRetries
 
-.PHONY: all build run run-once test test-serverless lint-template build-lambda deploy verify fmt clippy bench release
+.PHONY: all build run run-once test test-serverless test-ministack lint-template build-lambda deploy verify fmt clippy bench release
 
 all: build
 
@@ -24,16 +24,24 @@ run-once: build
 
 ## Every test: unit, property, examples, the AWS-recorded conformance corpus, the JSONata suite,
 ## `statecraft serve` under real clients, moto-backed integrations, the serverless tests on moto
-## and the SAM template's lint (when cfn-lint and sam are installed). `cargo test --workspace`
+## and on ministack (the real bootstraps deployed from template.yaml) and the SAM template's lint
+## (when cfn-lint and sam are installed). `cargo test --workspace`
 ## builds the `statecraft` binary the end-to-end tests drive (crates/cli has integration tests),
 ## so every dependency compiles once, under one feature resolution.
 test:
 	$(CARGO) test --workspace
 
 ## The serverless driver end to end: DynamoDB, SQS and SNS from moto (infra/moto/start.sh
-## installs it into a cached venv) and a local Lambda Invoke API, started by the tests.
+## installs it into a cached venv) and a local Lambda Invoke API, started by the tests; and the
+## deployed-shape tier (test-ministack).
 test-serverless:
-	$(CARGO) test -p statecraft-serverless -p statecraft-aws
+	$(CARGO) test -p statecraft-serverless -p statecraft-aws -p statecraft-api-fn -p statecraft-step
+
+## The deployed-shape tier: the real step and api bootstraps (host x86_64 builds) as Lambda
+## functions in ministack, deployed from template.yaml (infra/ministack/). Both function
+## packages, so cargo builds both bootstraps (functions/step/tests/ministack/ runs them).
+test-ministack:
+	$(CARGO) test -p statecraft-api-fn -p statecraft-step
 
 ## Serverless deployment (template.yaml, SAM). ARCH=arm64 (default: Graviton, cheaper per ms;
 ## needs zig, `pip install ziglang`) or x86_64 (local runs).

@@ -4,8 +4,10 @@
 //! The tests drive the real binary (as users and the conformance runner do), so `make test`
 //! builds it first; the helpers never build anything themselves.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -47,6 +49,25 @@ pub fn copy_example(from: &Path, to: &Path) {
         } else {
             std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
         }
+    }
+}
+
+/// Polls `probe` until it returns `Some`, or panics after `within` naming `what` (polling
+/// interval, not a sleep standing in for a condition: 10 ms, doubling up to 200 ms).
+pub async fn eventually<T, F, Fut>(what: &str, within: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
     }
 }
 

@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use statecraft_serverless::Op;
+use statecraft_tests::eventually;
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -136,7 +137,7 @@ async fn an_activity_through_sns_to_an_sqs_worker() {
     let sm = create_machine(&env, &env.name, &def).await;
     let arn = start(&env, &sm, &json!({"doc": 7})).await;
     // The worker: GetActivityTask (reads the queue subscribed to the topic), SendTaskSuccess.
-    let task = eventually(LIMIT, "an activity task", || async {
+    let task = eventually("an activity task", LIMIT, || async {
         let v =
             ok(&env.router, "GetActivityTask", json!({"activityArn": activity, "workerName": "w1"})).await;
         v["taskToken"].as_str().map(|t| (t.to_string(), v["input"].as_str().unwrap_or_default().to_string()))
@@ -165,7 +166,7 @@ async fn a_manual_approval_through_its_callback_url() {
     let sm = create_machine(&env, &env.name, &def).await;
     let arn = start(&env, &sm, &json!({})).await;
     // The function got the token (it echoes it): here it is, as the approver's link would carry it.
-    let token = eventually(LIMIT, "the token in TaskSubmitted", || async {
+    let token = eventually("the token in TaskSubmitted", LIMIT, || async {
         history(&env, &arn).await.iter().find(|e| e["type"] == "TaskSubmitted").and_then(|e| {
             let out: Value = serde_json::from_str(e["taskSubmittedEventDetails"]["output"].as_str()?).ok()?;
             out["Payload"]["token"].as_str().map(str::to_string)
@@ -206,7 +207,7 @@ async fn an_event_driven_start_delivered_twice_starts_once() {
         .unwrap();
     let id = sent.message_id.unwrap();
     // The first delete is lost: the message comes back (same id) and is handled again.
-    eventually(LIMIT, "the second delivery", || async {
+    eventually("the second delivery", LIMIT, || async {
         (env.mapping.delivered.load(std::sync::atomic::Ordering::Relaxed) >= 2
             && env.mapping.deletes.load(std::sync::atomic::Ordering::Relaxed) >= 1)
             .then_some(())

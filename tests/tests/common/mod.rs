@@ -11,8 +11,7 @@ use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent};
 use aws_sdk_sfn::Client;
 use statecraft_tests::serve::Server;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(crate) const ROLE: &str = "arn:aws:iam::123456789012:role/statecraft-tests";
 
@@ -111,24 +110,7 @@ pub(crate) async fn start(client: &Client, machine: &str, input: &str) -> String
         .execution_arn
 }
 
-/// Polls `probe` until it returns `Some`, or panics after `within` with `what`.
-pub(crate) async fn eventually<T, F, Fut>(what: &str, within: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + within;
-    let mut pause = Duration::from_millis(10);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
-        // Polling interval, not a sleep standing in for a condition.
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(200));
-    }
-}
+pub(crate) use statecraft_tests::eventually;
 
 /// Waits until the execution leaves RUNNING and checks that it reached `status`.
 pub(crate) async fn wait_status(

@@ -534,22 +534,6 @@ pub async fn finished(env: &Env, arn: &str, limit: Duration) -> Value {
     }
 }
 
-/// Polls `check` until it gives a value, within `limit`.
-pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The whole history.
 pub async fn history(env: &Env, arn: &str) -> Vec<Value> {
     history_on(&env.router, arn).await

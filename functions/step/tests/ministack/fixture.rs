@@ -278,17 +278,4 @@ pub(crate) fn output(done: &Value) -> Value {
     serde_json::from_str(done["output"].as_str().expect("output")).expect("output is JSON")
 }
 
-pub(crate) async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+pub(crate) use statecraft_tests::eventually;

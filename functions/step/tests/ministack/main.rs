@@ -225,7 +225,7 @@ async fn an_activity_pushed_through_sns_to_sqs_answered_with_send_task_success()
     let sm = c.create_machine(&unique("activity"), &def).await;
     let arn = c.start(&sm, &json!({"doc": 7})).await;
     // The worker: GetActivityTask (the api function reads the queue), then SendTaskSuccess.
-    let (token, input) = eventually(LIMIT, "an activity task", || async {
+    let (token, input) = eventually("an activity task", LIMIT, || async {
         let v = c.ok("GetActivityTask", json!({"activityArn": activity, "workerName": "w1"})).await;
         v["taskToken"].as_str().map(|t| (t.to_string(), v["input"].as_str().unwrap_or_default().to_string()))
     })
@@ -269,7 +269,7 @@ async fn an_event_driven_start_delivered_twice_starts_once() {
     let id = sent.message_id.expect("message id");
     // The event source mapping delivers it to the step function, which starts an execution
     // named after the message id.
-    let execution = eventually(LIMIT, "the execution the message started", || async {
+    let execution = eventually("the execution the message started", LIMIT, || async {
         let list = c.ok("ListExecutions", json!({"stateMachineArn": machine})).await;
         list["executions"].as_array().and_then(|e| e.first()).map(|e| e["executionArn"].clone())
     })
@@ -314,7 +314,7 @@ async fn a_manual_approval_through_the_public_callback_url() {
     let sm = c.create_machine(&unique("approval"), &def).await;
     let arn = c.start(&sm, &json!({})).await;
     // The function got the token (it echoes its input): the approver's link carries it.
-    let token = eventually(LIMIT, "the token in TaskSubmitted", || async {
+    let token = eventually("the token in TaskSubmitted", LIMIT, || async {
         c.history(&arn).await.iter().find(|e| e["type"] == "TaskSubmitted").and_then(|e| {
             let out: Value = serde_json::from_str(e["taskSubmittedEventDetails"]["output"].as_str()?).ok()?;
             out["Payload"]["token"].as_str().map(str::to_string)
